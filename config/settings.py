@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "civicgrid.accounts",
     "civicgrid.territory",
     "civicgrid.dispatch",
+    "civicgrid.cases",
     "civicgrid.demo",
     "civicgrid.bench",
     "civicgrid.api",

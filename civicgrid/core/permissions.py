@@ -35,6 +35,17 @@ ACTIONS: dict[str, frozenset[str]] = {
     "user.manage": ADMIN_ROLES,
     "department.view": STAFF_ROLES,
     "department.edit": ADMIN_ROLES,
+    # Cases. Which workflow action a role may take is the transition table's business
+    # (cases/workflow.py); these say who may see, create and administer cases at all.
+    "case.view": STAFF_ROLES,
+    "case.create": frozenset(Role),
+    "case.act": STAFF_ROLES - READ_ONLY_ROLES,
+    # Reporters' names and phone numbers: only those who call people back.
+    "case.view_contact": frozenset({Role.STREET_DISPATCHER, Role.STREET_COMMANDER,
+                                    Role.DISTRICT_ADMIN, Role.CITY_ADMIN}),
+    "case.import": ADMIN_ROLES,
+    "category.edit": ADMIN_ROLES,
+    "routing.edit": ADMIN_ROLES,
 }
 
 # Which roles need which kind of scope (checked when an account is created or changed).

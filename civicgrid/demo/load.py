@@ -37,6 +37,13 @@ from .staffing import plan_staffing
 from .users import ensure_users
 
 BATCH = 2000
+# Pinyin initials used as the case-number prefix (XC-20261122-000123).
+DISTRICT_ABBR = {
+    "110101": "DC", "110102": "XC", "110105": "CY", "110106": "FT", "110107": "SJS",
+    "110108": "HD", "110109": "MTG", "110111": "FS", "110112": "TZ", "110113": "SY",
+    "110114": "CP", "110115": "DX", "110116": "HR", "110117": "PG", "110118": "MY",
+    "110119": "YQ",
+}
 
 
 @dataclass
@@ -117,7 +124,7 @@ def write_city(city: DemoCity, *, seed: int = DEFAULT_SEED) -> dict[str, int]:
         model.objects.bulk_create(objs, batch_size=BATCH)
         rows[model._meta.model_name] = len(objs)
 
-    insert(District, city.districts)
+    insert(District, city.districts, abbr=lambda a: DISTRICT_ABBR.get(a.code, ""))
     insert(Street, city.streets, district_id=lambda a: a.parent_code, kind=lambda a: a.kind)
     insert(Community, city.communities, street_id=lambda a: a.parent_code,
            district_id=lambda a: a.district_code, kind=lambda a: a.kind)

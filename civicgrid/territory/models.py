@@ -42,6 +42,8 @@ class AreaNode(models.Model):
 
 
 class District(AreaNode):
+    abbr = models.CharField(_("简称字母"), max_length=8, blank=True, default="",
+                            help_text=_("案件编号前缀，如西城区为 XC"))
     level = "district"
     scope_fields = {6: "code"}
 

@@ -147,6 +147,9 @@ class Reporter(models.Model):
         verbose_name = _("报告人")
         verbose_name_plural = _("报告人")
 
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.get_channel_display()}"
+
 
 class CaseEvent(models.Model):
     """One step of a case's history, written in the same transaction as the change."""
@@ -176,6 +179,9 @@ class CaseEvent(models.Model):
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["case", "at"])]
 
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action} {self.from_state}→{self.to_state}"
+
 
 class AttachmentStage(models.TextChoices):
     REPORT = "report", _("上报照片")
@@ -204,6 +210,9 @@ class Attachment(models.Model):
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
 
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.stage} {self.sha256[:8]}"
+
 
 class TaskRole(models.TextChoices):
     LEAD = "lead", _("主办")
@@ -230,6 +239,9 @@ class CaseTask(models.Model):
         verbose_name = _("协同任务")
         verbose_name_plural = _("协同任务")
         indexes = [models.Index(fields=["unit_department", "reported_back_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.role} {self.unit_department_id or self.unit_area_code}"
 
 
 class ExtensionDecision(models.TextChoices):
@@ -258,6 +270,9 @@ class Extension(models.Model):
         verbose_name = _("延期申请")
         verbose_name_plural = _("延期申请")
 
+    def __str__(self) -> str:
+        return f"{self.case_id} +{self.amount:g} {self.unit} ({self.decision})"
+
 
 class CaseNumberSequence(models.Model):
     """The last number given per prefix and day (XC-20261122-000123). Bulk imports reserve a
@@ -269,3 +284,6 @@ class CaseNumberSequence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["prefix", "day"], name="uniq_case_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.day:%Y%m%d}: {self.last}"

@@ -101,9 +101,9 @@ def in_scope(actor, obj, *, write: bool = False) -> bool:
     """Is the object inside the actor's scope? Reads also allow the ancestors of the scope."""
     scope = scope_of(actor)
     department_field = getattr(obj, "department_field", None)
-    if scope.department_id is not None and department_field:
-        if getattr(obj, department_field, None) == scope.department_id:
-            return True
+    if (scope.department_id is not None and department_field
+            and getattr(obj, department_field, None) == scope.department_id):
+        return True
     if scope.area is None:
         return False
     code = getattr(obj, "area_code", None)

@@ -134,6 +134,9 @@ class TerritoryRevision(models.Model):
         verbose_name = _("区域数据版本")
         verbose_name_plural = _("区域数据版本")
 
+    def __str__(self) -> str:
+        return f"r{self.revision}"
+
 
 # --- Grid-layer fusion (多网融合) --------------------------------------------------------------
 
@@ -184,6 +187,9 @@ class GridCrosswalk(models.Model):
         verbose_name_plural = _("网格对照")
         constraints = [models.UniqueConstraint(fields=["grid", "source_grid"],
                                                name="uniq_crosswalk_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.grid_id} ~ {self.source_grid_id} ({self.share_of_grid:.0%})"
 
 
 # --- Staffing (一员一格 / 一员多格 / 多员一格) ---------------------------------------------------
@@ -236,6 +242,9 @@ class GridAssignment(models.Model):
         verbose_name_plural = _("网格分配")
         constraints = [models.UniqueConstraint(fields=["worker", "grid"],
                                                name="uniq_worker_grid")]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} → {self.grid_id}"
 
 
 # --- Gazetteer -------------------------------------------------------------------------------

@@ -5,8 +5,7 @@ import pytest
 from civicgrid.core import permissions
 from civicgrid.core.errors import PermissionDenied
 from civicgrid.territory.models import Community, District, Grid, Street
-from tests.factories import (CHAOYANG, STREET_E, STREET_W, XICHENG, Role, make_department,
-                             make_user)
+from tests.factories import CHAOYANG, STREET_E, STREET_W, XICHENG, Role, make_department, make_user
 
 pytestmark = pytest.mark.django_db
 

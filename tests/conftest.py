@@ -13,3 +13,16 @@ def _fast_password_hashing(settings):
 def territory(db):
     """The small hand-built territory of tests/factories.py."""
     return build_territory()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_territory_caches():
+    # The locator and gazetteer are cached per process and keyed on the territory revision;
+    # every test database starts again at the same revision, so each test starts uncached.
+    from civicgrid.territory import gazetteer, locator
+
+    locator.reset_locator()
+    gazetteer.reset_gazetteer()
+    yield
+    locator.reset_locator()
+    gazetteer.reset_gazetteer()

@@ -65,14 +65,54 @@ def wgs84_to_gcj02(lon, lat):
     return lon + dlon, lat + dlat
 
 
+_CONVERGED = 1e-10  # degrees, about 0.01 mm
+
+
 def gcj02_to_wgs84(lon, lat):
-    """Inverse of wgs84_to_gcj02 by iteration (converges to < 1e-9 degrees in a few steps)."""
+    """Inverse of wgs84_to_gcj02 by fixed-point iteration; stops once every point moved less
+    than 1e-10° (usually 2–3 steps). Scalars take a pure-`math` path: the online locator gets
+    phone (GCJ-02) coordinates one at a time and numpy's per-call overhead would dominate."""
+    if np.ndim(lon) == 0 and np.ndim(lat) == 0:
+        return _gcj02_to_wgs84_scalar(float(lon), float(lat))
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
     wlon, wlat = lon.copy(), lat.copy()
-    for _ in range(8):
+    for _ in range(10):
         glon, glat = wgs84_to_gcj02(wlon, wlat)
-        wlon = wlon - (glon - lon)
-        wlat = wlat - (glat - lat)
+        dlon, dlat = glon - lon, glat - lat
+        wlon, wlat = wlon - dlon, wlat - dlat
+        if max(np.abs(dlon).max(initial=0), np.abs(dlat).max(initial=0)) < _CONVERGED:
+            break
+    return wlon, wlat
+
+
+def _gcj_offset_scalar(lon: float, lat: float) -> tuple[float, float]:
+    if not (72.004 <= lon <= 137.8347 and 0.8293 <= lat <= 55.8271):
+        return 0.0, 0.0
+    x, y, pi = lon - 105.0, lat - 35.0, math.pi
+    dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+            + (20.0 * math.sin(6.0 * x * pi) + 20.0 * math.sin(2.0 * x * pi)) * 2.0 / 3.0
+            + (20.0 * math.sin(y * pi) + 40.0 * math.sin(y / 3.0 * pi)) * 2.0 / 3.0
+            + (160.0 * math.sin(y / 12.0 * pi) + 320 * math.sin(y * pi / 30.0)) * 2.0 / 3.0)
+    dlon = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+            + (20.0 * math.sin(6.0 * x * pi) + 20.0 * math.sin(2.0 * x * pi)) * 2.0 / 3.0
+            + (20.0 * math.sin(x * pi) + 40.0 * math.sin(x / 3.0 * pi)) * 2.0 / 3.0
+            + (150.0 * math.sin(x / 12.0 * pi) + 300.0 * math.sin(x / 30.0 * pi)) * 2.0 / 3.0)
+    radlat = lat / 180.0 * pi
+    magic = 1 - _EE * math.sin(radlat) ** 2
+    sqrtmagic = math.sqrt(magic)
+    dlat = (dlat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrtmagic) * pi)
+    dlon = (dlon * 180.0) / (_A / sqrtmagic * math.cos(radlat) * pi)
+    return dlon, dlat
+
+
+def _gcj02_to_wgs84_scalar(lon: float, lat: float) -> tuple[float, float]:
+    wlon, wlat = lon, lat
+    for _ in range(10):
+        dlon, dlat = _gcj_offset_scalar(wlon, wlat)
+        elon, elat = wlon + dlon - lon, wlat + dlat - lat
+        wlon, wlat = wlon - elon, wlat - elat
+        if abs(elon) < _CONVERGED and abs(elat) < _CONVERGED:
+            break
     return wlon, wlat
 
 
@@ -97,6 +137,8 @@ def to_wgs84(lon, lat, crs: str | CRS = CRS.WGS84):
         return np.asarray(lon, float), np.asarray(lat, float)
     if crs is CRS.BD09:
         lon, lat = bd09_to_gcj02(lon, lat)
+        if np.ndim(lon) == 0:
+            lon, lat = float(lon), float(lat)
     return gcj02_to_wgs84(lon, lat)
 
 

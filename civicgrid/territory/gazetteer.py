@@ -312,3 +312,9 @@ def get_gazetteer(*, refresh: bool = False) -> Gazetteer:
             _cache["revision"] = revision
         _cache["checked"] = now
         return _cache["gazetteer"]
+
+
+def reset_gazetteer() -> None:
+    """Forget the cached gazetteer (tests; after restoring a database)."""
+    with _lock:
+        _cache.update(gazetteer=None, revision=None, checked=0.0)

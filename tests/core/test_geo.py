@@ -48,3 +48,14 @@ def test_geometry_conversion_moves_every_vertex():
 def test_unknown_crs_is_rejected():
     with pytest.raises(ValueError):
         geo.to_wgs84(116.3, 39.9, "epsg:3857")
+
+
+def test_scalar_and_vector_gcj02_inverse_agree():
+    rng = np.random.default_rng(7)
+    lon, lat = rng.uniform(115.5, 117.5, 200), rng.uniform(39.4, 41.0, 200)
+    glon, glat = geo.wgs84_to_gcj02(lon, lat)
+    vlon, vlat = geo.gcj02_to_wgs84(glon, glat)
+    for i in range(len(lon)):
+        slon, slat = geo.gcj02_to_wgs84(float(glon[i]), float(glat[i]))
+        assert abs(slon - vlon[i]) < 1e-9 and abs(slat - vlat[i]) < 1e-9
+        assert abs(slon - lon[i]) < 1e-8 and abs(slat - lat[i]) < 1e-8

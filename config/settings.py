@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "import_export",
     "civicgrid.core",
     "civicgrid.accounts",
     "civicgrid.territory",

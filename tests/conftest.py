@@ -17,12 +17,13 @@ def territory(db):
 
 @pytest.fixture(autouse=True)
 def _fresh_territory_caches():
-    # The locator and gazetteer are cached per process and keyed on the territory revision;
+    # The locator, gazetteer, classifier and router are cached per process and keyed on the territory revision;
     # every test database starts again at the same revision, so each test starts uncached.
+    from civicgrid.dispatch.services import reset_dispatch_caches
     from civicgrid.territory import gazetteer, locator
 
-    locator.reset_locator()
-    gazetteer.reset_gazetteer()
+    for reset in (locator.reset_locator, gazetteer.reset_gazetteer, reset_dispatch_caches):
+        reset()
     yield
-    locator.reset_locator()
-    gazetteer.reset_gazetteer()
+    for reset in (locator.reset_locator, gazetteer.reset_gazetteer, reset_dispatch_caches):
+        reset()

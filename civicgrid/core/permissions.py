@@ -6,7 +6,8 @@
 
 An actor's scope is an area code ('' = the whole city) or a department. An object's place is its
 area code; models say which field holds each level's code in `scope_fields`
-({6: "district_id", 9: "street_id", ...}) and, when departments act on them, `department_field`.
+({6: "district_id", 9: "street_id", ...}) and, when departments act on them, `department_field`:
+a department then sees only the rows handed to it, not everything in its jurisdiction.
 Seeing follows the tree both ways (your subtree and the ancestors above you, so a community
 worker sees the name of their street); changing is only ever inside your own subtree.
 """
@@ -101,9 +102,9 @@ def in_scope(actor, obj, *, write: bool = False) -> bool:
     """Is the object inside the actor's scope? Reads also allow the ancestors of the scope."""
     scope = scope_of(actor)
     department_field = getattr(obj, "department_field", None)
-    if (scope.department_id is not None and department_field
-            and getattr(obj, department_field, None) == scope.department_id):
-        return True
+    if scope.department_id is not None and department_field:
+        # A department sees and acts on what is handed to it, not everything in its district.
+        return getattr(obj, department_field, None) == scope.department_id
     if scope.area is None:
         return False
     code = getattr(obj, "area_code", None)
@@ -152,10 +153,10 @@ def visible(actor, queryset: QuerySet, *, action: str | None = None) -> QuerySet
     if action is not None and not role_may(actor, action):
         return queryset.none()
     scope = scope_of(actor)
-    q = Q(pk__in=[])
-    if scope.area is not None:
-        q = area_q(model, scope.area)
     department_field = getattr(model, "department_field", None)
     if scope.department_id is not None and department_field:
-        q |= Q(**{department_field: scope.department_id})
-    return queryset.filter(q)
+        # Rows handed to a department (cases, tasks): only its own, whatever its jurisdiction.
+        return queryset.filter(**{department_field: scope.department_id})
+    if scope.area is None:
+        return queryset.none()
+    return queryset.filter(area_q(model, scope.area))

@@ -33,6 +33,7 @@ from civicgrid.territory.services import territory_touch
 
 from .city import DEFAULT_SEED, Area, DemoCity, build_city, load_divisions
 from .departments import ensure_departments
+from .routing import ensure_demo_routing
 from .staffing import plan_staffing
 from .users import ensure_users
 
@@ -53,6 +54,7 @@ class LoadReport:
     rows: dict[str, int] = field(default_factory=dict)  # rows written per table
     users_created: int = 0
     departments_created: int = 0
+    routing_rules_created: int = 0
     build_seconds: float = 0.0
     write_seconds: float = 0.0
 
@@ -86,6 +88,8 @@ def demo_load(district_codes: list[str] | None = None, *, force: bool = False,
             report.rows = write_city(city, seed=seed)
             territory_touch()
         report.departments_created = ensure_departments()
+        # The category catalogue and Xicheng's responsibility list (责任清单).
+        report.routing_rules_created = ensure_demo_routing()
         report.users_created = ensure_users()
     report.write_seconds = time.perf_counter() - t0
     report.loaded = todo

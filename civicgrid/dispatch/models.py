@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.calendar import DeadlineUnit
+
 
 class UnitKind(models.TextChoices):
     DEPARTMENT = "department", _("职能部门")
@@ -65,11 +67,14 @@ class Category(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=CategoryKind.choices)
     # Deadlines per step: value + unit (civicgrid.core.calendar.DeadlineUnit).
     register_limit = models.FloatField(_("立案时限"), default=2)
-    register_unit = models.CharField(_("立案时限单位"), max_length=16, default="working_hours")
+    register_unit = models.CharField(_("立案时限单位"), max_length=16, choices=DeadlineUnit.choices,
+                                          default="working_hours")
     dispatch_limit = models.FloatField(_("派遣时限"), default=2)
-    dispatch_unit = models.CharField(_("派遣时限单位"), max_length=16, default="working_hours")
+    dispatch_unit = models.CharField(_("派遣时限单位"), max_length=16, choices=DeadlineUnit.choices,
+                                          default="working_hours")
     handle_limit = models.FloatField(_("处置时限"), default=5)
-    handle_unit = models.CharField(_("处置时限单位"), max_length=16, default="working_days")
+    handle_unit = models.CharField(_("处置时限单位"), max_length=16, choices=DeadlineUnit.choices,
+                                        default="working_days")
     default_unit_kind = models.CharField(_("默认处置单位类型"), max_length=16,
                                          choices=UnitKind.choices, default=UnitKind.STREET)
     keywords = models.TextField(_("关键词"), blank=True, default="",

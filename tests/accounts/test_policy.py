@@ -75,3 +75,26 @@ def test_department_handler_sees_the_departments_jurisdiction(territory):
 def test_unknown_action_is_a_programming_error(territory):
     with pytest.raises(KeyError):
         permissions.may(make_user(Role.CITY_ADMIN), "no.such.action")
+
+
+def test_department_sees_only_cases_handed_to_it(territory):
+    from django.utils import timezone
+
+    from civicgrid.cases.models import Case
+
+    dept, other = make_department(), make_department(code="XC-ZJW", name="西城区住建委")
+    handler = make_user(Role.DEPARTMENT_HANDLER, department=dept)
+    common = dict(channel="hotline", description="井盖丢失", reported_at=timezone.now(),
+                  district_code=XICHENG, street_code=STREET_W)
+    mine = Case.objects.create(number="XC-1", unit_department=dept, **common)
+    theirs = Case.objects.create(number="XC-2", unit_department=other, **common)
+    undispatched = Case.objects.create(number="XC-3", **common)
+    assert list(permissions.visible(handler, Case.objects.all())) == [mine]
+    assert permissions.may(handler, "case.act", mine)
+    assert not permissions.may(handler, "case.act", theirs)
+    assert not permissions.may(handler, "case.view", undispatched)
+    # A street dispatcher of that street sees all three; of the other street, none.
+    assert permissions.visible(make_user(Role.STREET_DISPATCHER, STREET_W),
+                               Case.objects.all()).count() == 3
+    assert not permissions.visible(make_user(Role.STREET_DISPATCHER, STREET_E),
+                                   Case.objects.all()).exists()

@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from civicgrid.core.errors import STATUS, DomainError
 
+from .cases import router as cases_router
 from .territory import router as territory_router
 
 api = NinjaAPI(title="CivicGrid API", version="1", urls_namespace="api-v1")
@@ -39,3 +40,4 @@ def invalid_params(request: HttpRequest, exc: ValidationError):
 
 
 api.add_router("/territory/", territory_router)
+api.add_router("/cases/", cases_router)

@@ -18,6 +18,13 @@ case (routing_reason). `Router.route_many()` gives the same unit for arrays of c
 are precomputed into a dict keyed by (category id, area code) holding, for every category, the
 candidate rules of its whole ancestor chain at that area, so a case costs five dict look-ups; and
 equal (category, codes) tuples are resolved once. Tests compare the two element by element.
+`route_many(..., explain=True)` also gives each case's reason, built once per distinct decision
+(category, rule, skipped rules, unit) and taken by index, so a bulk import writes the same text
+as `route()` without building a sentence per case.
+
+A Router keeps the area labels it has used ('西城区月坛街道（110102007）') and the reason texts it
+has built; get_router() forgets both when the territory revision moves (names can change without
+the catalogue changing), so a label is at most one refresh interval old, as the locator is.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .models import RoutingTarget, UnitKind
@@ -82,8 +90,50 @@ class Router:
             self.rules_at.setdefault((rule.category_id, rule.area_code), []).append(rule)
         for rules_here in self.rules_at.values():
             rules_here.sort(key=lambda r: (-r.priority, r.id))
+        self.rule_by_id = {r.id: r for rules_here in self.rules_at.values() for r in rules_here}
         self.table = self._precompute()
-        self._memo: dict[tuple, tuple] = {}
+        self._memo: dict[tuple, tuple] = {}  # (category, codes) -> (dept, area, rule, decision)
+        self._decisions: dict[tuple, int] = {}  # decision key -> its index in _decision_keys
+        self._decision_keys: list[tuple] = []
+        self._labels: dict[str, str] = {}  # area code -> label
+        self._reasons: dict[tuple, str] = {}  # (language, decision index) -> reason text
+        self.territory_revision: int | None = None
+
+    # --- cached labels ---------------------------------------------------------------------------
+    def forget_labels(self, territory_revision: int | None = None) -> None:
+        """Drop the cached area labels and reason texts (the territory changed)."""
+        self._labels.clear()
+        self._reasons.clear()
+        self.territory_revision = territory_revision
+
+    def area_label(self, code: str) -> str:
+        """'西城区月坛街道（110102007）' for a code, '全市' for '' (cached)."""
+        if not code:
+            return _("全市")
+        label = self._labels.get(code)
+        if label is None:
+            self._load_labels([code])
+            label = self._labels[code]
+        return label
+
+    def _load_labels(self, codes) -> None:
+        """Fetch the labels of the codes not cached yet: one query per level."""
+        from civicgrid.territory.models import Community, District, Grid, Street
+
+        missing = {c for c in codes if c and c not in self._labels}
+        by_level: dict[int, list[str]] = {}
+        for code in missing:
+            by_level.setdefault(len(code), []).append(code)
+        for length, level_codes in by_level.items():
+            model = {6: District, 9: Street, 12: Community, 15: Grid}.get(length)
+            names = {}
+            if model is not None:
+                for i in range(0, len(level_codes), 500):
+                    names.update(model.objects.filter(code__in=level_codes[i:i + 500])
+                                 .values_list("code", "name"))
+            for code in level_codes:
+                name = names.get(code)
+                self._labels[code] = f"{name}（{code}）" if name else code
 
     def _precompute(self) -> dict[tuple[int, str], tuple]:
         """(category id, area) -> ((chain position, -priority, id, rule), ...) sorted."""
@@ -112,8 +162,7 @@ class Router:
                 for rule in self.rules_at.get((rule_category, area), ()):
                     decision = self._apply(rule, codes)
                     if decision is None:
-                        skipped.append(_("规则#%(id)d要求派往属地%(level)s，但案件没有%(level)s编码，"
-                                         "已跳过") % {"id": rule.id, "level": _level(rule.target)})
+                        skipped.append(_explain_skip(rule))
                         continue
                     dept, unit_area = decision
                     reason = self._explain_rule(rule, category_id, unit_area, dept)
@@ -131,21 +180,30 @@ class Router:
     def _fallback(self, category_id, codes, *, explain: bool = False):
         row = self.category.get(category_id)
         if row is None:
-            return None, "", explain and _("未选择问题分类，责任清单中也没有适用于所有分类的规则，"
-                                           "请派遣员手工选择处置单位")
-        name, kind, unit = row[2], row[6], row[7]
+            return None, "", explain and self._fallback_reason(None, "")
+        unit = row[7]
         if unit == UnitKind.COMMUNITY and codes[12]:
-            area, level = codes[12], _("社区")
+            area = codes[12]
         elif unit in (UnitKind.STREET, UnitKind.COMMUNITY) and codes[9]:
-            area, level = codes[9], _("街道")
+            area = codes[9]
         else:
-            area, level = "", ""
+            area = ""
         if not explain:
             return None, area, ""
+        return None, area, self._fallback_reason(category_id, area)
+
+    def _fallback_reason(self, category_id, area: str) -> str:
+        """The reason when no rule fits a case of this category (its default unit: `area`)."""
+        row = self.category.get(category_id)
+        if row is None:
+            return _("未选择问题分类，责任清单中也没有适用于所有分类的规则，请派遣员手工选择处置单位")
+        name, kind, unit = row[2], row[6], row[7]
         head = _("责任清单没有适用于“%(name)s”的规则") % {"name": name}
         if area:
+            level = _("社区") if len(area) == 12 else _("街道")
             reason = _("%(head)s，按该分类的默认处置单位（属地%(level)s，%(kind)s先属地后属主）"
-                       "派往 %(unit)s") % {"head": head, "level": level, "unit": _area_label(area),
+                       "派往 %(unit)s") % {"head": head, "level": level,
+                                          "unit": self.area_label(area),
                                           "kind": KIND_LABELS.get(kind, "")}
         elif unit in (UnitKind.STREET, UnitKind.COMMUNITY):
             reason = _("%(head)s；该分类默认由属地处置，但案件没有街道、社区编码（未定位），"
@@ -154,7 +212,7 @@ class Router:
             reason = _("%(head)s；该%(kind)s默认由权属部门处置（先属主后属地），但责任清单未指定"
                        "部门，请派遣员手工选择处置单位") % {"head": head,
                                                          "kind": KIND_LABELS.get(kind, "分类")}
-        return None, area, reason
+        return reason
 
     def _explain_rule(self, rule: _Rule, category_id, unit_area: str, dept) -> str:
         if rule.category_id is None:
@@ -165,43 +223,75 @@ class Router:
                 what += _("（本案“%(name)s”属于该类）") % {"name": self.category[category_id][2]}
         principle = (_("先属主后属地，由权属部门处置") if rule.target == RoutingTarget.DEPARTMENT
                      else _("先属地后属主，由属地处置"))
-        parts = [what, _area_label(rule.area_code)]
+        parts = [what, self.area_label(rule.area_code)]
         if not any(p in rule.note for p in ("先属主后属地", "先属地后属主")):
             parts.append(principle)  # the note usually says it already
         if rule.note:
             parts.append(_("依据：%(note)s") % {"note": rule.note})
         unit = (self.department_name.get(dept, str(dept)) if dept is not None
-                else _area_label(unit_area))
+                else self.area_label(unit_area))
         return _("按责任清单规则#%(id)d（%(parts)s）派往 %(unit)s") % {
             "id": rule.id, "parts": "，".join(parts), "unit": unit}
 
     # --- many cases ----------------------------------------------------------------------------
-    def _resolve(self, key: tuple) -> tuple[int, str, int]:
+    def _resolve(self, key: tuple) -> tuple[int, str, int, int]:
+        """(department id or -1, unit area, rule id or -1, decision index) of one case: the
+        rule route() would choose, and the inapplicable rules it would skip on the way."""
         cid, district, street, community, grid = key
         if cid not in self.category:
             cid = NO_CATEGORY
         codes = {9: street, 12: community}
         table = self.table
         best = None
+        skipped = []
         for area in [a for a in (grid, community, street, district) if a] + [""]:
             for entry in table.get((cid, area), ()):
                 rule = entry[3]
-                if self._apply(rule, codes) is None:
-                    continue
                 rank = (entry[0], -len(area), entry[1], entry[2])
+                if self._apply(rule, codes) is None:
+                    skipped.append((rank, rule.id))
+                    continue
                 if best is None or rank < best[0]:
                     best = (rank, rule)
                 break  # entries are sorted: the first usable one is this area's best
         if best is not None:
+            skipped = [s for s in skipped if s[0] < best[0]]
+        skipped_ids = tuple(s[1] for s in sorted(skipped))
+        explained = cid if cid != NO_CATEGORY else None
+        if best is not None:
             dept, area = self._apply(best[1], codes)
-            return (dept if dept is not None else -1), area, best[1].id
-        dept, area, _r = self._fallback(cid if cid != NO_CATEGORY else None, codes)
-        return -1, area, -1
+            decision = self._decision((explained, best[1].id, skipped_ids, dept, area))
+            return (dept if dept is not None else -1), area, best[1].id, decision
+        dept, area, _r = self._fallback(explained, codes)
+        return -1, area, -1, self._decision((explained, None, skipped_ids, None, area))
+
+    def _decision(self, key: tuple) -> int:
+        index = self._decisions.get(key)
+        if index is None:
+            index = self._decisions[key] = len(self._decision_keys)
+            self._decision_keys.append(key)
+        return index
+
+    def _reason(self, index: int) -> str:
+        """The reason text of a decision, exactly as route() words it (cached per language)."""
+        cache_key = (get_language(), index)
+        text = self._reasons.get(cache_key)
+        if text is None:
+            category_id, rule_id, skipped_ids, dept, area = self._decision_keys[index]
+            skipped = [_explain_skip(self.rule_by_id[r]) for r in skipped_ids]
+            if rule_id is not None:
+                reason = self._explain_rule(self.rule_by_id[rule_id], category_id, area, dept)
+            else:
+                reason = self._fallback_reason(category_id, area)
+            text = self._reasons[cache_key] = _join(skipped, reason)
+        return text
 
     def route_many(self, category_ids, district_codes, street_codes, community_codes,
-                   grid_codes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   grid_codes, *, explain: bool = False) -> tuple[np.ndarray, ...]:
         """(department ids (-1 none), unit area codes ("" none), rule ids (-1 none)) per case;
-        category id -1 means none. Equal to route() element by element."""
+        category id -1 means none. Equal to route() element by element. With explain=True a
+        fourth array holds each case's reason_zh: one sentence per distinct decision, taken by
+        index (the labels it needs are fetched together, one query per level)."""
         memo, resolve = self._memo, self._resolve
         hits = []
         append = hits.append
@@ -219,7 +309,16 @@ class Router:
         rules = np.fromiter((h[2] for h in hits), dtype=np.int64, count=n)
         areas = np.empty(n, dtype=object)
         areas[:] = [h[1] for h in hits]
-        return depts, areas, rules
+        if not explain:
+            return depts, areas, rules
+        decisions = np.fromiter((h[3] for h in hits), dtype=np.int64, count=n)
+        uniq, inverse = np.unique(decisions, return_inverse=True)
+        keys = [self._decision_keys[d] for d in uniq.tolist()]
+        self._load_labels({k[4] for k in keys} | {self.rule_by_id[k[1]].area_code
+                                                  for k in keys if k[1] is not None})
+        texts = np.empty(len(uniq), dtype=object)
+        texts[:] = [self._reason(d) for d in uniq.tolist()]
+        return depts, areas, rules, texts[inverse.ravel()]
 
 
 def _strs(values) -> list:
@@ -230,19 +329,13 @@ def _level(target: str) -> str:
     return _("街道") if target == RoutingTarget.STREET else _("社区")
 
 
+def _explain_skip(rule: _Rule) -> str:
+    return _("规则#%(id)d要求派往属地%(level)s，但案件没有%(level)s编码，已跳过") % {
+        "id": rule.id, "level": _level(rule.target)}
+
+
 def _join(skipped: list[str], reason: str) -> str:
     return "；".join([*skipped, reason]) if skipped else reason
-
-
-def _area_label(code: str) -> str:
-    """'西城区月坛街道（110102007）' for a code; '全市' for ''."""
-    if not code:
-        return _("全市")
-    from civicgrid.territory.models import Community, District, Grid, Street
-
-    model = {6: District, 9: Street, 12: Community, 15: Grid}.get(len(code))
-    name = model.objects.filter(code=code).values_list("name", flat=True).first() if model else None
-    return f"{name}（{code}）" if name else code
 
 
 # --- the module API ------------------------------------------------------------------------------
@@ -254,6 +347,8 @@ _cache: dict = {"router": None, "version": None, "generation": -1, "checked": 0.
 def get_router(*, refresh: bool = False) -> Router:
     """The router of the current catalogue and rules; rebuilt like classify.get_classifier."""
     from django.conf import settings
+
+    from civicgrid.territory.selectors import territory_revision
 
     from .selectors import catalogue_rows, routing_rows
     from .services import dispatch_generation
@@ -270,8 +365,14 @@ def get_router(*, refresh: bool = False) -> Router:
         if refresh or _cache["router"] is None or version != _cache["version"]:
             _cache["router"] = Router(categories, rules, departments)
             _cache["version"] = version
+        router = _cache["router"]
+        # Labels and reasons name areas: forget them when the territory moved, and when the
+        # dispatch generation moved (tests swap whole databases under an unchanged catalogue).
+        revision = territory_revision()
+        if revision != router.territory_revision or generation != _cache["generation"]:
+            router.forget_labels(revision)
         _cache["generation"], _cache["checked"] = generation, now
-        return _cache["router"]
+        return router
 
 
 def route(*, category, district_code: str = "", street_code: str = "",

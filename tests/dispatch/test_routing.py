@@ -155,11 +155,12 @@ def test_route_many_equals_route_on_random_rules(tree):
             street = community[:9] if community else rng.choice(["", STREET_W, STREET_E])
             district = street[:6] if street else rng.choice(["", XICHENG])
             cases.append((rng.choice([-1, *cats]), district, street, community, grid))
-        got = router.route_many(*map(list, zip(*cases, strict=True)))
+        got = router.route_many(*map(list, zip(*cases, strict=True)), explain=True)
         for i, (cid, d, s, c, g) in enumerate(cases):
             want = router.route(cid if cid != -1 else None, d, s, c, g)
-            assert (got[0][i], got[1][i], got[2][i]) == (
-                want.department_id or -1, want.area_code, want.rule_id or -1), (rules, cases[i])
+            assert (got[0][i], got[1][i], got[2][i], got[3][i]) == (
+                want.department_id or -1, want.area_code, want.rule_id or -1, want.reason_zh), (
+                rules, cases[i])
 
 
 def test_demo_responsibility_list(territory):

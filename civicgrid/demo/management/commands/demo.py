@@ -11,7 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from civicgrid.cases.models import Case
 from civicgrid.core.errors import DomainError
+from civicgrid.demo.cases import DEMO_CASES, demo_cases
 from civicgrid.demo.load import demo_load
 from civicgrid.demo.users import DEMO_PASSWORD, demo_logins
 from civicgrid.territory.models import Community, District, Grid, GridWorker, Street
@@ -47,6 +49,8 @@ class Command(BaseCommand):
                               called_from_command_line=True)
         load.add_argument("--districts", type=_codes, default=None,
                           help=_("只加载这些区县，如 110102,110105（默认全部16个区）"))
+        load.add_argument("--cases", type=int, default=DEMO_CASES,
+                          help=_("没有案件时生成最近3个月的模拟案件数（默认 20000，0 表示不生成）"))
         load.add_argument("--force", action="store_true",
                           help=_("删除这些区县已有的区域和网格员后重新生成"))
         sub.add_parser("info", help=_("显示访问地址和演示账号"), called_from_command_line=True)
@@ -54,6 +58,7 @@ class Command(BaseCommand):
     def handle(self, *args, subcommand: str, **options):
         if subcommand == "load":
             self._load(options["districts"], options["force"])
+            self._cases(options["cases"])
         self._info()
 
     def _load(self, districts: list[str] | None, force: bool) -> None:
@@ -75,6 +80,13 @@ class Command(BaseCommand):
                    "wt": report.write_seconds})
         self.stdout.write(_("新建演示账号 %(u)d 个，新建部门 %(d)d 个")
                           % {"u": report.users_created, "d": report.departments_created})
+
+    def _cases(self, n: int) -> None:
+        report = demo_cases(n)
+        if report is None:
+            self.stdout.write(_("案件：已有 %(n)d 个，沿用") % {"n": Case.objects.count()})
+        else:
+            self.stdout.write(_("案件：") + report.summary_zh())
 
     def _info(self) -> None:
         counts = [m.objects.count() for m in (District, Street, Community, Grid, GridWorker)]

@@ -1,0 +1,1 @@
+"""Subcommands of `civicgrid cases` (management/commands/cases.py)."""

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "civicgrid.territory",
     "civicgrid.dispatch",
     "civicgrid.cases",
+    "civicgrid.whistles",
+    "civicgrid.evaluation",
     "civicgrid.demo",
     "civicgrid.bench",
     "civicgrid.api",

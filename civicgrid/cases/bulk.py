@@ -156,9 +156,10 @@ def import_batches(batches: Iterable[tuple[dict, list]], *, crs: str = "wgs84",
                 progress.update(report.rows)
         t = time.perf_counter()
         writer.finish()
-        _tick(tm, "indexes", t)
+        t_commit = _tick(tm, "indexes", t)
         if dry_run:
             transaction.set_rollback(True)
+    _tick(tm, "commit", t_commit)  # the commit (and on SQLite the WAL checkpoint it runs)
     report.seconds = time.perf_counter() - t_start
     if progress:
         progress.close(report.rows)
@@ -192,28 +193,32 @@ def _skip_existing(b: dict, errors: ErrorSink, report: ImportReport) -> dict:
     has = np.flatnonzero(keys != None)  # noqa: E711 - elementwise on an object array
     if not has.size:
         return b
-    drop = np.zeros(len(keys), bool)
     key_list = keys[has].tolist()
     # The same key twice in one chunk: the first row counts (later chunks see it in the DB).
-    _u, first = np.unique(np.asarray(key_list, dtype=str), return_index=True)
+    _u, first, which = np.unique(np.asarray(key_list, dtype=str), return_index=True,
+                                 return_inverse=True)
     dup_in_chunk = np.ones(len(has), bool)
     dup_in_chunk[first] = False
     found = existing_keys(key_list)
-    first_row = {}
-    for j, i in enumerate(has.tolist()):
+    in_db = (np.fromiter((k in found for k in key_list), bool, len(key_list)) if found
+             else np.zeros(len(key_list), bool))
+    drop_at = np.flatnonzero(in_db | dup_in_chunk)
+    if not drop_at.size:
+        return b
+    rows = b["row"][has]
+    first_row = rows[first][which.ravel()]  # per key position: the row that keeps the key
+    for j in drop_at.tolist():  # only the skipped rows are visited
         key = key_list[j]
-        if key in found:
-            drop[i] = True
-            errors.add(int(b["row"][i]), _("幂等键“%(k)s”已存在（案件 %(n)s），已跳过") % {
+        if in_db[j]:
+            errors.add(int(rows[j]), _("幂等键“%(k)s”已存在（案件 %(n)s），已跳过") % {
                 "k": key, "n": found[key]})
-        elif dup_in_chunk[j]:
-            drop[i] = True
-            errors.add(int(b["row"][i]), _("幂等键“%(k)s”与第 %(r)d 行重复，已跳过") % {
-                "k": key, "r": first_row[key]})
         else:
-            first_row[key] = int(b["row"][i])
-    report.skipped += int(drop.sum())
-    return take(b, ~drop) if drop.any() else b
+            errors.add(int(rows[j]), _("幂等键“%(k)s”与第 %(r)d 行重复，已跳过") % {
+                "k": key, "r": int(first_row[j])})
+    drop = np.zeros(len(keys), bool)
+    drop[has[drop_at]] = True
+    report.skipped += len(drop_at)
+    return take(b, ~drop)
 
 
 def _import_chunk(b, enricher: Enricher, writer: Writer, report: ImportReport, now64, now_str,

@@ -69,8 +69,10 @@ class Enricher:
                                  dtype=np.int64)
         cats = list(Category.objects.values_list("id", "stream", "handle_unit"))
         self.cat_ids = np.array(sorted(c[0] for c in cats), dtype=np.int64)
-        self.stream_of = {c[0]: c[1] for c in cats}
-        self.wall_clock_of = {c[0]: c[2] == "emergency_hours" for c in cats}
+        by_id = {c[0]: c for c in cats}
+        self._streams = np.array([by_id[c][1] for c in self.cat_ids.tolist()], dtype=object)
+        self._wall_clock = np.array([by_id[c][2] == "emergency_hours"
+                                     for c in self.cat_ids.tolist()], dtype=bool)
         self.prefix_of = {code: (abbr or "").strip().upper() or DEFAULT_PREFIX
                           for code, abbr in District.objects.values_list("code", "abbr")}
         self.tz = ZoneInfo(settings.TIME_ZONE)
@@ -142,14 +144,20 @@ class Enricher:
         b["category_id"][missing] = ids
         b["category_source"][np.flatnonzero(missing)[ids >= 0]] = "suggested"
 
+    def _of_category(self, b: dict, values: np.ndarray, missing):
+        """`values` (one per self.cat_ids) looked up for each row's category."""
+        ids = b["category_id"]
+        pos = np.minimum(np.searchsorted(self.cat_ids, ids), max(len(self.cat_ids) - 1, 0))
+        found = (self.cat_ids[pos] == ids) if len(self.cat_ids) else np.zeros(len(ids), bool)
+        out = np.full(len(ids), missing, dtype=values.dtype)
+        out[found] = values[pos[found]]
+        return out
+
     def streams(self, b: dict) -> np.ndarray:
-        get = self.stream_of.get
-        return np.array([get(c, "") for c in b["category_id"].tolist()], dtype=object)
+        return self._of_category(b, self._streams, "")
 
     def wall_clock(self, b: dict) -> np.ndarray:
-        get = self.wall_clock_of.get
-        return np.fromiter((get(c, False) for c in b["category_id"].tolist()), bool,
-                           count=len(b["row"]))
+        return self._of_category(b, self._wall_clock, False)
 
     # --- who ---------------------------------------------------------------------------------
     def route(self, b: dict) -> None:

@@ -85,13 +85,15 @@ def event_rows(b: dict, case_ids: np.ndarray, event_ids_for, *, now, wall_clock,
     data = ev["data"]
     first = ev["action"] == "report"
     if first.any():  # the report event carries what intake records: channel, category source
-        combos = {}
-        for i in np.flatnonzero(first).tolist():
-            key = (b["channel"][pos[i]], b["category_source"][pos[i]])
-            text = combos.get(key)
-            if text is None:
-                text = combos[key] = report_data(*key)
-            data[i] = text
+        rows = np.flatnonzero(first)
+        channels, ch = np.unique(b["channel"][pos[rows]].astype(str), return_inverse=True)
+        sources, src = np.unique(b["category_source"][pos[rows]].astype(str),
+                                 return_inverse=True)
+        combos, which = np.unique(ch.ravel() * len(sources) + src.ravel(), return_inverse=True)
+        texts = np.array([report_data(str(channels[c // len(sources)]),
+                                      str(sources[c % len(sources)])) for c in combos.tolist()],
+                         dtype=object)
+        data[rows] = texts[which.ravel()]
     unit = ev["unit"]
     dispatched = stage_of(b["state"]) >= 2
     dept = np.where(unit & dispatched[pos], b["route_department_id"][pos], -1)

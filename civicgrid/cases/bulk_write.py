@@ -14,6 +14,8 @@ every key into it, and a rollback restores the indexes with the data. Unique ind
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 from django.db import connection
 
@@ -47,17 +49,18 @@ def iso_strings(times: np.ndarray, *, suffix: str = "") -> list:
     sod = t.astype(np.int64) - d.astype("datetime64[s]").astype(np.int64)
     hh, rem = np.divmod(sod, 3600)
     mi, ss = np.divmod(rem, 60)
-    buf = np.empty((len(t), 19), np.uint32)
-    for col, (value, width) in zip((0, 5, 8, 11, 14, 17), ((y, 4), (m, 2), (dd, 2), (hh, 2),
-                                                           (mi, 2), (ss, 2)), strict=True):
-        for k in range(width):
-            buf[:, col + k] = 48 + value // 10 ** (width - 1 - k) % 10
+    width = 19 + len(suffix)  # the suffix ('+00:00') is written into the same buffer
+    buf = np.empty((len(t), width), np.uint32)
+    for col, (value, digits) in zip((0, 5, 8, 11, 14, 17), ((y, 4), (m, 2), (dd, 2), (hh, 2),
+                                                            (mi, 2), (ss, 2)), strict=True):
+        for k in range(digits):
+            buf[:, col + k] = 48 + value // 10 ** (digits - 1 - k) % 10
     buf[:, 4] = buf[:, 7] = ord("-")
     buf[:, 10] = ord(" ")
     buf[:, 13] = buf[:, 16] = ord(":")
-    out = buf.view("U19").ravel()
-    if suffix:
-        out = np.char.add(out, suffix)
+    for k, ch in enumerate(suffix):
+        buf[:, 19 + k] = ord(ch)
+    out = buf.view(f"U{width}").ravel()
     if nat.any():
         obj = out.astype(object)
         obj[nat] = None
@@ -152,7 +155,9 @@ class Writer:
         bound, exprs = [], []
         for c in cols:
             col = values[c]
-            literal = _literal(col[0]) if col.count(col[0]) == n else None
+            first = col[0]
+            constant = col[-1] == first and col[n // 2] == first and col.count(first) == n
+            literal = _literal(first) if constant else None
             exprs.append(literal or "?")
             if literal is None:
                 bound.append(col)
@@ -176,13 +181,24 @@ def _literal(value) -> str | None:
 
 
 def existing_keys(keys: list[str]) -> dict[str, str]:
-    """{client_key: case number} of the keys that are already in the database."""
-    found: dict[str, str] = {}
+    """{client_key: case number} of the keys that are already in the database.
+
+    One query for all keys: = ANY(array) on PostgreSQL; on SQLite json_each, after a range
+    probe (an import of new keys, such as a first import or generated keys, usually finds
+    nothing between its smallest and largest key; SQLite compares text by code point, as
+    Python does — PostgreSQL's collation may not, so it is not probed)."""
+    if not keys:
+        return {}
     table = connection.ops.quote_name(Case._meta.db_table)
     with connection.cursor() as cur:
-        for i in range(0, len(keys), 900):
-            part = keys[i:i + 900]
+        if connection.vendor == "postgresql":
+            cur.execute(f"SELECT client_key, number FROM {table} WHERE client_key = ANY(%s)",
+                        [list(keys)])
+        else:
+            cur.execute(f"SELECT 1 FROM {table} WHERE client_key BETWEEN %s AND %s LIMIT 1",
+                        [min(keys), max(keys)])
+            if cur.fetchone() is None:
+                return {}
             cur.execute(f"SELECT client_key, number FROM {table} WHERE client_key IN "
-                        f"({', '.join(['%s'] * len(part))})", part)
-            found.update(cur.fetchall())
-    return found
+                        f"(SELECT value FROM json_each(%s))", [json.dumps(list(keys))])
+        return dict(cur.fetchall())

@@ -17,7 +17,8 @@ imported directly or written to a file (`civicgrid cases generate`). What it mod
   verify → close → rate at times drawn against its step deadlines on the working calendar,
   with returns, reworks, extensions, overdue handling, supervision, suspension, reopening and
   ratings (满意 ~85 %); whatever lies after `end` has not happened yet, so recent cases are open.
-Memory stays flat: each chunk is built from its own random stream.
+Memory stays flat: each chunk is built from its own random stream; its rows are in report-time
+order (row numbers and client keys follow that order).
 """
 
 from __future__ import annotations
@@ -217,7 +218,9 @@ def generate_cases(n: int, *, start: dt.date, end: dt.datetime, seed: int = 1,
 def _chunk(rng, n, first, seed, t: Territory, cat: Catalogue, cat_p, start, end, history):
     b = empty(n)
     b["row"] = np.arange(first + 1, first + n + 1, dtype=np.int64)
-    b["client_key"] = np.array([f"gen-{seed}-{first + i + 1}" for i in range(n)], dtype=object)
+    # Zero-padded: keys sort in row order, so a generated import appends to the unique index.
+    b["client_key"] = np.array([f"gen-{seed}-{first + i + 1:09d}" for i in range(n)],
+                               dtype=object)
     channels = np.array(CHANNELS, dtype=object)[rng.choice(len(CHANNELS), n, p=CHANNEL_P)]
     b["channel"] = channels
     b["reported_at"] = _report_times(rng, channels, start, end)
@@ -254,4 +257,10 @@ def _chunk(rng, n, first, seed, t: Territory, cat: Catalogue, cat_p, start, end,
         from .generate_outcomes import outcomes
 
         outcomes(rng, b, cat.emergency[ci], end)
+    # Rows in report-time order, as an office's export lists them: case numbers (per day, in
+    # row order) then grow with the rows, so an import appends to their unique index.
+    order = np.argsort(b["reported_at"], kind="stable")
+    for name, values in b.items():
+        if name not in ("row", "client_key"):
+            b[name] = values[order]
     return b

@@ -47,6 +47,20 @@ ACTIONS: dict[str, frozenset[str]] = {
     "case.import": ADMIN_ROLES,
     "category.edit": ADMIN_ROLES,
     "routing.edit": ADMIN_ROLES,
+    # Whistles (街乡吹哨、部门报到). Scope: streets their own, departments the whistles that
+    # summoned them (civicgrid.whistles.selectors), district and city admins all in scope.
+    "whistle.view": frozenset({Role.STREET_DISPATCHER, Role.STREET_COMMANDER,
+                               Role.DEPARTMENT_HANDLER, Role.DISTRICT_ADMIN, Role.CITY_ADMIN,
+                               Role.AUDITOR}),
+    "whistle.raise": frozenset({Role.STREET_DISPATCHER, Role.STREET_COMMANDER}),
+    "whistle.command": frozenset({Role.STREET_COMMANDER}),  # exceptions, absences, cancelling
+    "whistle.report_in": frozenset({Role.DEPARTMENT_HANDLER}),
+    "whistle.score": frozenset({Role.STREET_DISPATCHER, Role.STREET_COMMANDER}),
+    "whistle.catalogue_edit": ADMIN_ROLES,
+    "dispatch.rate": frozenset({Role.DEPARTMENT_HANDLER}),
+    # Metrics and rankings; which rows each role sees: civicgrid.evaluation.units.
+    "evaluation.view": STAFF_ROLES,
+    "evaluation.edit": ADMIN_ROLES,  # composite weights: city-wide, so city admins in effect
 }
 
 # Which roles need which kind of scope (checked when an account is created or changed).

@@ -93,6 +93,11 @@ class Whistle(models.Model):
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("确认人"), null=True,
                                   blank=True, on_delete=models.PROTECT, related_name="+")
     result = models.TextField(_("处置结果"), blank=True, default="")
+    cancelled_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("撤销人"),
+                                     null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    cancel_reason = models.TextField(_("撤销理由"), blank=True, default="")
     version = models.PositiveIntegerField(default=0)
 
     scope_fields = {6: "district_code", 9: "street_code", 12: "community_code",
@@ -130,6 +135,10 @@ class ReportIn(models.Model):
     arrival_lon = models.FloatField(_("到场经度"), null=True, blank=True)
     arrival_lat = models.FloatField(_("到场纬度"), null=True, blank=True)
     arrival_distance_m = models.FloatField(_("距现场(米)"), null=True, blank=True)
+    absent_at = models.DateTimeField(_("标记未到场时间"), null=True, blank=True)
+    absent_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("标记人"), null=True,
+                                  blank=True, on_delete=models.PROTECT, related_name="+")
+    absent_reason = models.TextField(_("未到场情况"), blank=True, default="")
     note = models.TextField(_("说明"), blank=True, default="")
 
     department_field = "department_id"

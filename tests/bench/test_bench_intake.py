@@ -12,7 +12,7 @@ from civicgrid.cases.models import Case
 @pytest.mark.django_db
 def test_bench_intake_at_a_tiny_scale_leaves_the_test_database_alone():
     Case.objects.none()  # the test database is open before and after the benchmark
-    res = bench_intake(0.002, rounds=1)  # 500 cases (the minimum), then 500 and 1,000 for RSS
+    res = bench_intake(0.002)  # 500 cases (the minimum), then 500 and 1,000 for RSS
     extra = res.extra
     assert res.unit == "cases/s" and res.value > 0 and res.baseline > 0 and res.ratio > 0
     assert extra["n"] == 500 and extra["db"] == "sqlite"
@@ -20,4 +20,6 @@ def test_bench_intake_at_a_tiny_scale_leaves_the_test_database_alone():
     assert 0 < extra["reporters"] < 500  # callers and residents name themselves
     assert extra["rss_mb_small"] > 0 and extra["rss_mb_large"] > 0
     assert extra["baseline_cases_s"] == round(res.baseline)
+    assert extra["raw_dropped_indexes_cases_s"] > 0
+    assert {"route", "write_cases", "indexes", "commit"} <= set(extra["timings"])
     assert not Case.objects.exists()  # everything went into the temporary database

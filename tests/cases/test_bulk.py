@@ -234,3 +234,21 @@ def test_excel_import(city, tmp_path):
     case = Case.objects.get()
     assert case.channel == "patrol" and case.reported_at == dt.datetime(2025, 9, 22, 10,
                                                                         tzinfo=BJ)
+
+
+def test_reasons_name_areas_as_they_are_named_now(city, tmp_path, settings):
+    """The router caches area labels for bulk imports; a renamed district shows in the next
+    import's routing reasons (the cache goes when the territory revision moves)."""
+    from civicgrid.territory.models import District
+    from civicgrid.territory.services import territory_touch
+
+    settings.CIVICGRID = {**settings.CIVICGRID, "LOCATOR_REFRESH_SECONDS": 0}
+    import_file(write_csv(tmp_path / "a.csv", GOOD[:1]), progress=False)
+    assert "西城区（110102）" in Case.objects.get(client_key="k1").routing_reason
+    District.objects.filter(code="110102").update(name="新西城区")
+    territory_touch()
+    import_file(write_csv(tmp_path / "b.csv", [["k1b", *GOOD[0][1:]]]), progress=False)
+    reason = Case.objects.get(client_key="k1b").routing_reason
+    assert "新西城区（110102）" in reason
+    decision = route(category=Category.objects.get(code="C0102"), district_code="110102")
+    assert reason.startswith(decision.reason_zh[:20]) and "新西城区" in decision.reason_zh

@@ -39,6 +39,7 @@ from civicgrid.accounts.models import Role
 from civicgrid.core import permissions
 from civicgrid.core.errors import Conflict, InvalidInput, PermissionDenied
 from civicgrid.core.geo import CRS, to_wgs84
+from civicgrid.evaluation.rollups import rollup_case_change
 
 from ..deadlines import step_deadlines
 from ..duplicates import find_duplicates_near
@@ -337,6 +338,7 @@ def case_intake(*, actor, channel: str, description: str, lon=None, lat=None, cr
                       "routing": routing, "flags": flags})
             store_uploads(case=case, uploads=uploads, stage=AttachmentStage.REPORT, actor=actor,
                           event=event)
+            rollup_case_change(None, case)
     except IntegrityError:
         if client_key and (found := _existing(client_key, actor)):
             return found  # another request with the same key won the race

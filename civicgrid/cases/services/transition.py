@@ -19,6 +19,7 @@ Residents have no area: they may only rate, and only cases they reported.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 from django.db import transaction
@@ -39,6 +40,7 @@ from civicgrid.cases.workflow import (
 )
 from civicgrid.core import permissions
 from civicgrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from civicgrid.evaluation.rollups import rollup_case_change
 
 from .guards import run_guard
 from .units import acts_for_unit, open_assist_task, reporter_owns, unit_label
@@ -138,6 +140,7 @@ def case_transition(*, case: Case, action: str, actor, note: str = "", internal:
     if counter:
         values[counter] = F(counter) + 1
     from_state = case.state
+    before = copy.copy(case)  # the stored row (its version matched) for the rollup delta
     updated = Case.objects.filter(pk=case.pk, state=from_state, version=case.version).update(
         state=to_state, version=F("version") + 1, updated_at=timezone.now(), **values)
     if not updated:
@@ -156,6 +159,7 @@ def case_transition(*, case: Case, action: str, actor, note: str = "", internal:
         internal=internal or action in INTERNAL_ACTIONS,
         data=_jsonable(data or {}))
     case.refresh_from_db()
+    rollup_case_change(before, case)  # same transaction: the rollups stay exact
     case.last_event = event
     return case
 

@@ -16,6 +16,7 @@ from civicgrid.core.errors import DomainError
 from civicgrid.demo.cases import DEMO_CASES, demo_cases
 from civicgrid.demo.load import demo_load
 from civicgrid.demo.users import DEMO_PASSWORD, demo_logins
+from civicgrid.demo.whistles import ensure_demo_whistles
 from civicgrid.territory.models import Community, District, Grid, GridWorker, Street
 
 BASE_URL = "http://127.0.0.1:8000"
@@ -59,6 +60,9 @@ class Command(BaseCommand):
         if subcommand == "load":
             self._load(options["districts"], options["force"])
             self._cases(options["cases"])
+            made = ensure_demo_whistles()
+            if made:
+                self.stdout.write(_("吹哨报到：新建演示吹哨 %(n)d 个") % {"n": made})
         self._info()
 
     def _load(self, districts: list[str] | None, force: bool) -> None:

@@ -1,0 +1,1 @@
+"""Subcommands of `civicgrid evaluation` (management/commands/evaluation.py)."""

@@ -1,0 +1,148 @@
+"""Keeping the rollup rows (CaseRollup: unit × category × report day) exact.
+
+Online path: every change to a case calls `rollup_case_change(before, after)` in the change's own
+transaction (cases/services/transition.py and intake.py): the old flags are subtracted from the
+old keys and the new flags added to the new keys; only counters that move are written, with
+`UPDATE ... SET col = col + d` so concurrent changes of cases sharing a row add up. A missing
+row is inserted first with INSERT ... ON CONFLICT DO NOTHING (two transactions may race to
+create it), then updated. Keys are written in sorted order so that two transactions touching
+the same rows on PostgreSQL lock them in the same order and cannot deadlock.
+
+Batch path: `rollup_rebuild` recomputes the rows from the case table in one pass with numpy
+(flags.flags_many, then one sort and one reduce per unit kind: rollups_rebuild.py) and replaces
+them, or with check=True only lists the rows that differ. Bulk imports call it for the days
+they touched; `civicgrid evaluation rebuild [--check]` runs it by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import F
+
+from .flags import Key, case_flags, rollup_keys
+from .models import COUNTERS, CaseRollup
+
+# --- the online path -------------------------------------------------------------------------
+
+def case_contribution(case) -> dict[Key, tuple[int, ...]]:
+    """{rollup key: flags} that one case adds to the rollups (nothing for no case)."""
+    if case is None:
+        return {}
+    flags = case_flags(case)
+    if not any(flags):
+        return {}
+    return dict.fromkeys(rollup_keys(case), flags)
+
+
+def rollup_delta(before, after) -> dict[Key, dict[str, int]]:
+    """{key: {counter: change}} that turns `before`'s contribution into `after`'s, without
+    zero changes."""
+    delta: dict[Key, list[int]] = defaultdict(lambda: [0] * len(COUNTERS))
+    for sign, case in ((-1, before), (1, after)):
+        for key, flags in case_contribution(case).items():
+            row = delta[key]
+            for i, f in enumerate(flags):
+                row[i] += sign * f
+    return {key: changes for key, row in delta.items()
+            if (changes := {COUNTERS[i]: d for i, d in enumerate(row) if d})}
+
+
+def rollup_case_change(before, after) -> int:
+    """Apply the change of one case (None before = created, None after = deleted) to the rollup
+    rows; returns how many rows were written. Call it inside the change's transaction, with
+    `before` as the case was read before the change and `after` as stored after it."""
+    delta = rollup_delta(before, after)
+    if not delta:
+        return 0
+    with transaction.atomic():
+        keys = sorted(delta)
+        missing = [k for k in keys if not _add(k, delta[k])]
+        if missing:
+            CaseRollup.objects.bulk_create(
+                [CaseRollup(unit_kind=k[0], unit_code=k[1], category_id=k[2], day=k[3])
+                 for k in missing], ignore_conflicts=True)
+            for k in missing:
+                if not _add(k, delta[k]):  # pragma: no cover - the row exists by now
+                    raise RuntimeError(f"rollup row {k} missing after insert")
+    return len(delta)
+
+
+def _add(key: Key, changes: dict[str, int]) -> bool:
+    kind, code, category, day = key
+    return bool(CaseRollup.objects.filter(
+        unit_kind=kind, unit_code=code, category_id=category, day=day,
+    ).update(**{name: F(name) + d for name, d in changes.items()}))
+
+
+# --- the batch path --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Difference:
+    """One rollup row whose stored counters differ from the recomputation (absent = zeros)."""
+
+    unit_kind: str
+    unit_code: str
+    category_id: int
+    day: dt.date
+    stored: dict[str, int]
+    expected: dict[str, int]
+
+    def describe(self) -> str:
+        moved = ", ".join(f"{name} {self.stored.get(name, 0)}→{self.expected.get(name, 0)}"
+                          for name in COUNTERS
+                          if self.stored.get(name, 0) != self.expected.get(name, 0))
+        return (f"{self.unit_kind}:{self.unit_code} 分类{self.category_id} {self.day}: "
+                f"{moved}")
+
+
+@dataclass
+class RebuildReport:
+    cases: int = 0  # cases read
+    rows: int = 0  # non-zero rows recomputed
+    written: int = 0  # rows written (none with check=True)
+    different: int = 0  # rows that differ (check=True only; absent rows count as zeros)
+    differences: list[Difference] = field(default_factory=list)  # the first `limit` of them
+    checked: bool = False
+    seconds: float = 0.0
+    days: tuple[dt.date, dt.date] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.different
+
+
+def rollup_rebuild(*, days: tuple[dt.date, dt.date] | None = None, check: bool = False,
+                   limit: int | None = 1000) -> RebuildReport:
+    """Recompute the rollup rows of the cases reported on `days` (first, last: local dates,
+    both included; None = every day) from the case table.
+
+    check=False replaces the stored rows of those days (rows of other days are not touched);
+    check=True writes nothing and reports the rows that differ (`different`, and the first
+    `limit` in `differences`). On PostgreSQL the rebuild locks the rollup table so that online
+    changes wait and then apply their deltas to the new rows; on SQLite the write transaction
+    does the same. A check under live traffic may report rows that a concurrent change is
+    just updating: run it again."""
+    from .rollups_rebuild import compare, compute_rows, read_stored, write_rows
+
+    started = time.perf_counter()
+    report = RebuildReport(checked=check, days=days)
+    with transaction.atomic():
+        if not check and connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute(f'LOCK TABLE "{CaseRollup._meta.db_table}" '
+                            f"IN SHARE ROW EXCLUSIVE MODE")
+        computed = compute_rows(days)
+        report.cases, report.rows = computed.cases, len(computed)
+        if check:
+            report.different, listed = compare(computed, read_stored(days), limit)
+            report.differences = [Difference(*key, stored=stored, expected=expected)
+                                  for key, stored, expected in listed]
+        else:
+            report.written = write_rows(computed, days)
+    report.seconds = time.perf_counter() - started
+    return report

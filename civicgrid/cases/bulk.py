@@ -28,6 +28,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicgrid.evaluation.rollups import rollup_rebuild
+
 from . import bulk_read
 from .bulk_columns import FIELD_OF_HEADER, size, take
 from .bulk_enrich import Enricher
@@ -133,6 +135,7 @@ def import_batches(batches: Iterable[tuple[dict, list]], *, crs: str = "wgs84",
         enricher = Enricher(crs=crs)
         writer.begin(expected_rows)
         now_str = writer_now = None
+        span = None  # (first, last) reported_at of the rows written
         for b, rejects in batches:
             t = time.perf_counter()
             report.rows += size(b) + len(rejects)
@@ -151,12 +154,18 @@ def import_batches(batches: Iterable[tuple[dict, list]], *, crs: str = "wgs84",
             if size(b):
                 writer_now = writer_now or now
                 now_str = now_str or _now_str(writer_now, writer.time_suffix)
+                span = _widen(span, b["reported_at"])
                 _import_chunk(b, enricher, writer, report, now64, now_str, tm, t)
             if progress:
                 progress.update(report.rows)
         t = time.perf_counter()
         writer.finish()
-        t_commit = _tick(tm, "indexes", t)
+        t = _tick(tm, "indexes", t)
+        if span is not None:
+            # The evaluation rollups of the days the import touched, recomputed from the case
+            # table in the same transaction, so rankings never see half an import.
+            rollup_rebuild(days=_local_days(span))
+        t_commit = _tick(tm, "rollups", t)
         if dry_run:
             transaction.set_rollback(True)
     _tick(tm, "commit", t_commit)  # the commit (and on SQLite the WAL checkpoint it runs)
@@ -164,6 +173,21 @@ def import_batches(batches: Iterable[tuple[dict, list]], *, crs: str = "wgs84",
     if progress:
         progress.close(report.rows)
     return report
+
+
+def _widen(span, reported_at: np.ndarray):
+    times = reported_at[~np.isnat(reported_at)]
+    if not times.size:
+        return span
+    lo, hi = times.min(), times.max()
+    return (lo, hi) if span is None else (min(span[0], lo), max(span[1], hi))
+
+
+def _local_days(span) -> tuple[dt.date, dt.date]:
+    tz = timezone.get_current_timezone()
+    first, last = (dt.datetime.fromtimestamp(int(v.astype("datetime64[s]").astype(np.int64)),
+                                             dt.UTC).astimezone(tz).date() for v in span)
+    return first, last
 
 
 @contextlib.contextmanager

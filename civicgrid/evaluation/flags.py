@@ -50,6 +50,8 @@ from civicgrid.core.calendar import get_calendar
 from .models import COUNTERS, UnitKind
 
 INDEX = {name: i for i, name in enumerate(COUNTERS)}
+STATES = list(State.values)
+RATINGS = ["", *Rating.values]
 ZERO = (0,) * len(COUNTERS)
 DEFAULT_RESPONSE_LIMIT = (2, "working_hours")
 # States in which the case has been dispatched even if dispatched_at were missing.
@@ -152,21 +154,30 @@ def local_days(epoch: np.ndarray) -> np.ndarray:
     return (epoch + offsets[inverse.reshape(epoch.shape)]) // 86_400
 
 
-def flags_many(c: dict[str, np.ndarray]) -> np.ndarray:
-    """Vectorised case_flags: an (n, len(COUNTERS)) int32 array.
+def _codes(values, names: list[str]) -> np.ndarray:
+    """Values as their index in `names` (-1 = unknown); integer arrays are indexes already."""
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iu":
+        return arr
+    uniq, inverse = np.unique(arr.astype(str), return_inverse=True)
+    index = {name: i for i, name in enumerate(names)}
+    return np.array([index.get(u, -1) for u in uniq], dtype=np.int64)[inverse]
 
-    `c` holds equal-length arrays: state and rating (str), dispatched_at, accepted_at,
-    reported_back_at, handle_deadline (int64 UTC epoch seconds, NULL as -1), solved (int8:
-    1 true, 0 false, -1 null), rework_count, extension_count, return_count, reopen_count,
-    supervise_count (ints)."""
-    state = np.asarray(c["state"]).astype(str)
+
+def flags_many(c: dict[str, np.ndarray]) -> np.ndarray:
+    """Vectorised case_flags: a (len(COUNTERS), n) bool array, one row per counter.
+
+    `c` holds equal-length arrays: state and rating (str, or their index in STATES and
+    RATINGS), dispatched_at, accepted_at, reported_back_at, handle_deadline (int64 UTC epoch
+    seconds, NULL as -1), solved (1 true, 0 false, -1 null), rework_count, extension_count,
+    return_count, reopen_count, supervise_count (ints)."""
+    state, rating = _codes(c["state"], STATES), _codes(c["rating"], RATINGS)
     n = state.size
-    out = np.zeros((n, len(COUNTERS)), dtype=np.int32)
-    live = state != State.MERGED
+    S = {name: STATES.index(name) for name in STATES}
+    live = state != S[State.MERGED]
     d, a = c["dispatched_at"], c["accepted_at"]
     back, deadline = c["reported_back_at"], c["handle_deadline"]
-    rating = np.asarray(c["rating"]).astype(str)
-    closed = state == State.CLOSED
+    closed = state == S[State.CLOSED]
     responded = (d >= 0) & (a >= 0) & (a >= d)
     on_time = np.zeros(n, dtype=bool)
     if responded.any():
@@ -175,15 +186,15 @@ def flags_many(c: dict[str, np.ndarray]) -> np.ndarray:
         on_time[responded] = a[responded] <= limit.astype(np.int64)
     cols = {
         "received": np.ones(n, dtype=bool),
-        "rejected": state == State.REJECTED,
-        "dispatched": (d >= 0) | np.isin(state, list(DISPATCHED_STATES)),
+        "rejected": state == S[State.REJECTED],
+        "dispatched": (d >= 0) | np.isin(state, [S[x] for x in DISPATCHED_STATES]),
         "responded": responded,
         "responded_on_time": on_time,
         "reported_back": (back >= 0) | (c["rework_count"] > 0) | (c["reopen_count"] > 0),
         "closed": closed,
         "closed_on_time": closed & ((deadline < 0) | ((back >= 0) & (back <= deadline))),
         "solved": np.asarray(c["solved"]) == 1,
-        "rated": np.isin(rating, Rating.values),
+        "rated": rating > 0,
         "reworked": c["rework_count"] > 0,
         "extended": c["extension_count"] > 0,
         "returned": c["return_count"] > 0,
@@ -191,7 +202,8 @@ def flags_many(c: dict[str, np.ndarray]) -> np.ndarray:
         "supervised": c["supervise_count"] > 0,
     }
     for value in Rating.values:
-        cols[value] = rating == value
+        cols[value] = rating == RATINGS.index(value)
+    out = np.empty((len(COUNTERS), n), dtype=bool)
     for name, values in cols.items():
-        out[:, INDEX[name]] = values & live
+        np.logical_and(values, live, out=out[INDEX[name]])
     return out

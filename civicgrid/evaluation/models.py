@@ -56,8 +56,9 @@ class CaseRollup(models.Model):
     class Meta:
         verbose_name = _("案件统计汇总")
         verbose_name_plural = _("案件统计汇总")
+        # Key order (kind, unit, day, category): a month of one unit is one contiguous range.
         constraints = [models.UniqueConstraint(
-            fields=["unit_kind", "unit_code", "category_id", "day"], name="uniq_rollup_key")]
+            fields=["unit_kind", "unit_code", "day", "category_id"], name="uniq_rollup_key")]
         indexes = [models.Index(fields=["unit_kind", "day"])]
 
     def __str__(self) -> str:

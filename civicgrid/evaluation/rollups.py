@@ -9,7 +9,7 @@ create it), then updated. Keys are written in sorted order so that two transacti
 the same rows on PostgreSQL lock them in the same order and cannot deadlock.
 
 Batch path: `rollup_rebuild` recomputes the rows from the case table in one pass with numpy
-(flags.flags_many, then one sort and one reduce per unit kind: rollups_rebuild.py) and replaces
+(flags.flags_many, then one sort and a count per unit kind: rollups_rebuild.py) and replaces
 them, or with check=True only lists the rows that differ. Bulk imports call it for the days
 they touched; `civicgrid evaluation rebuild [--check]` runs it by hand.
 """

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 
 from civicgrid.cases import services as svc
@@ -199,5 +200,21 @@ def test_flags_many_agrees_with_case_flags(make_case):
     columns, n = read_cases(None)
     assert n == len(cases)
     # read_cases has no ORDER BY: compare the flags as multisets
-    got = sorted(tuple(row) for row in flags_many(columns).tolist())
+    got = sorted(tuple(row) for row in flags_many(columns).T.astype(int).tolist())
     assert got == sorted(case_flags(c) for c in cases)
+
+
+def test_flags_many_takes_state_and_rating_names_too():
+    from civicgrid.evaluation.flags import INDEX, flags_many
+
+    none = [-1, -1]
+    columns = {"state": ["closed", "merged"], "rating": ["satisfied", ""], "solved": [1, -1],
+               "dispatched_at": none, "accepted_at": none, "reported_back_at": none,
+               "handle_deadline": none}
+    for name in ("rework_count", "extension_count", "return_count", "reopen_count",
+                 "supervise_count"):
+        columns[name] = [0, 0]
+    flags = flags_many({k: np.asarray(v) for k, v in columns.items()})
+    assert {name for name, i in INDEX.items() if flags[i, 0]} == {
+        "received", "dispatched", "closed", "closed_on_time", "solved", "rated", "satisfied"}
+    assert not flags[:, 1].any()  # merged

@@ -277,3 +277,30 @@ def test_random_sequences_of_service_calls_keep_the_rollups_exact(make_case, act
     run_state_machine_as_test(make_machine(ctx), settings=settings(
         max_examples=25, stateful_step_count=20, deadline=None, database=None,
         suppress_health_check=list(HealthCheck)))
+
+
+def test_a_big_rewrite_keeps_the_secondary_index(make_case, category, monkeypatch):
+    from django.db import connection
+
+    from civicgrid.evaluation import rollups_rebuild
+
+    monkeypatch.setattr(rollups_rebuild, "BIG_WRITE", 1)  # take the path of large rebuilds
+    make_case(State.CLOSED, rating="satisfied", solved=True)
+    assert rollup_rebuild().written == 5  # district, street, community, grid, department
+    assert_exact()
+    with connection.cursor() as cur:
+        found = connection.introspection.get_constraints(cur, CaseRollup._meta.db_table)
+    assert any(c["columns"] == ["unit_kind", "day"] and c["index"] for c in found.values())
+
+
+def test_the_rebuild_reads_times_the_same_on_older_sqlite(make_case, monkeypatch):
+    """SQLite before 3.38 has no unixepoch(): the rebuild falls back to strftime('%s')."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    make_case(State.CLOSED, rating="satisfied", solved=True,
+              accepted_at=T0 + dt.timedelta(hours=3, microseconds=500))
+    rollup_rebuild()
+    monkeypatch.setattr(connection.Database, "sqlite_version_info", (3, 37, 2))
+    assert_exact()

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.errors import InvalidInput
 
-from .models import COUNTERS, CaseRollup, UnitKind
+from .models import COUNTERS, CaseRollup, UnitDayRollup, UnitKind
 
 UNRATED_POLICIES = ("exclude", "satisfied", "unsatisfied")
 PERIODS = ("day", "month", "quarter", "year", "custom")
@@ -211,10 +211,12 @@ def unit_counts(*, unit_kind: str, start: dt.date, end: dt.date,
                 units: Iterable[str] | None = None,
                 category_ids: Iterable[int] | None = None) -> dict[str, dict[str, int]]:
     """{unit_code: {counter: sum}} over the rollup rows of the cases reported start..end (both
-    included): one GROUP BY query. Units asked for but without cases get zeros."""
+    included): one GROUP BY query, over UnitDayRollup (unit × day, ~15× fewer rows) without a
+    category filter, else over CaseRollup. Units asked for but without cases get zeros."""
     if unit_kind not in UnitKind.values:
         raise InvalidInput(_g("单位类型无效。"), code="unit_kind")
-    rows = CaseRollup.objects.filter(unit_kind=unit_kind, day__gte=start, day__lte=end)
+    model = UnitDayRollup if category_ids is None else CaseRollup
+    rows = model.objects.filter(unit_kind=unit_kind, day__gte=start, day__lte=end)
     wanted = None
     if units is not None:
         wanted = [str(u) for u in units]

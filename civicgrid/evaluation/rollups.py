@@ -1,12 +1,16 @@
-"""Keeping the rollup rows (CaseRollup: unit × category × report day) exact.
+"""Keeping the rollup rows exact: CaseRollup (unit × category × report day) and UnitDayRollup
+(unit × report day, the same counters summed over categories, for the reads without a category
+filter: rankings, dashboards).
 
 Online path: every change to a case calls `rollup_case_change(before, after)` in the change's own
 transaction (cases/services/transition.py and intake.py): the old flags are subtracted from the
 old keys and the new flags added to the new keys; only counters that move are written, with
 `UPDATE ... SET col = col + d` so concurrent changes of cases sharing a row add up. A missing
 row is inserted first with INSERT ... ON CONFLICT DO NOTHING (two transactions may race to
-create it), then updated. Keys are written in sorted order so that two transactions touching
-the same rows on PostgreSQL lock them in the same order and cannot deadlock.
+create it), then updated. Keys are written in sorted order, CaseRollup's before
+UnitDayRollup's, so that two transactions touching the same rows on PostgreSQL lock them in the
+same order and cannot deadlock. A unit-day row moves by the sum of its categories' deltas: a
+case that only changes category leaves it alone.
 
 Batch path: `rollup_rebuild` recomputes the rows from the case table in one pass with numpy
 (flags.flags_many, then one sort and a count per unit kind: rollups_rebuild.py) and replaces
@@ -25,7 +29,7 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from .flags import Key, case_flags, rollup_keys
-from .models import COUNTERS, CaseRollup
+from .models import COUNTERS, CaseRollup, UnitDayRollup
 
 # --- the online path -------------------------------------------------------------------------
 
@@ -52,42 +56,62 @@ def rollup_delta(before, after) -> dict[Key, dict[str, int]]:
             if (changes := {COUNTERS[i]: d for i, d in enumerate(row) if d})}
 
 
+def unit_day_delta(delta: dict[Key, dict[str, int]]
+                   ) -> dict[tuple[str, str, dt.date], dict[str, int]]:
+    """The rollup delta summed over categories: {(unit_kind, unit_code, day): {counter:
+    change}}, without zero changes (a change of category alone sums to nothing)."""
+    summed: dict[tuple[str, str, dt.date], dict[str, int]] = defaultdict(dict)
+    for (kind, code, _category, day), changes in delta.items():
+        row = summed[(kind, code, day)]
+        for name, d in changes.items():
+            row[name] = row.get(name, 0) + d
+    return {key: changes for key, row in summed.items()
+            if (changes := {name: d for name, d in row.items() if d})}
+
+
 def rollup_case_change(before, after) -> int:
     """Apply the change of one case (None before = created, None after = deleted) to the rollup
-    rows; returns how many rows were written. Call it inside the change's transaction, with
-    `before` as the case was read before the change and `after` as stored after it."""
+    rows (CaseRollup and UnitDayRollup); returns how many rows were written. Call it inside the
+    change's transaction, with `before` as the case was read before the change and `after` as
+    stored after it."""
     delta = rollup_delta(before, after)
     if not delta:
         return 0
+    by_day = unit_day_delta(delta)
     with transaction.atomic():
-        keys = sorted(delta)
-        missing = [k for k in keys if not _add(k, delta[k])]
-        if missing:
-            CaseRollup.objects.bulk_create(
-                [CaseRollup(unit_kind=k[0], unit_code=k[1], category_id=k[2], day=k[3])
-                 for k in missing], ignore_conflicts=True)
-            for k in missing:
-                if not _add(k, delta[k]):  # pragma: no cover - the row exists by now
-                    raise RuntimeError(f"rollup row {k} missing after insert")
-    return len(delta)
+        _apply(CaseRollup, ("unit_kind", "unit_code", "category_id", "day"), delta)
+        _apply(UnitDayRollup, ("unit_kind", "unit_code", "day"), by_day)
+    return len(delta) + len(by_day)
 
 
-def _add(key: Key, changes: dict[str, int]) -> bool:
-    kind, code, category, day = key
-    return bool(CaseRollup.objects.filter(
-        unit_kind=kind, unit_code=code, category_id=category, day=day,
-    ).update(**{name: F(name) + d for name, d in changes.items()}))
+def _apply(model, fields: tuple[str, ...], delta: dict[tuple, dict[str, int]]) -> None:
+    """Add each key's changes to its row of `model` (key = values of `fields`), inserting the
+    missing rows first; keys in sorted order (the lock order)."""
+    keys = sorted(delta)
+    missing = [k for k in keys if not _add(model, fields, k, delta[k])]
+    if missing:
+        model.objects.bulk_create([model(**dict(zip(fields, k, strict=True))) for k in missing],
+                                  ignore_conflicts=True)
+        for k in missing:
+            if not _add(model, fields, k, delta[k]):  # pragma: no cover - exists by now
+                raise RuntimeError(f"{model.__name__} row {k} missing after insert")
+
+
+def _add(model, fields: tuple[str, ...], key: tuple, changes: dict[str, int]) -> bool:
+    return bool(model.objects.filter(**dict(zip(fields, key, strict=True))).update(
+        **{name: F(name) + d for name, d in changes.items()}))
 
 
 # --- the batch path --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Difference:
-    """One rollup row whose stored counters differ from the recomputation (absent = zeros)."""
+    """One rollup row whose stored counters differ from the recomputation (absent = zeros);
+    category_id None = a UnitDayRollup row (all categories)."""
 
     unit_kind: str
     unit_code: str
-    category_id: int
+    category_id: int | None
     day: dt.date
     stored: dict[str, int]
     expected: dict[str, int]
@@ -96,14 +120,14 @@ class Difference:
         moved = ", ".join(f"{name} {self.stored.get(name, 0)}→{self.expected.get(name, 0)}"
                           for name in COUNTERS
                           if self.stored.get(name, 0) != self.expected.get(name, 0))
-        return (f"{self.unit_kind}:{self.unit_code} 分类{self.category_id} {self.day}: "
-                f"{moved}")
+        what = "全部分类" if self.category_id is None else f"分类{self.category_id}"
+        return f"{self.unit_kind}:{self.unit_code} {what} {self.day}: {moved}"
 
 
 @dataclass
 class RebuildReport:
     cases: int = 0  # cases read
-    rows: int = 0  # non-zero rows recomputed
+    rows: int = 0  # non-zero rows recomputed (CaseRollup and UnitDayRollup)
     written: int = 0  # rows written (none with check=True)
     different: int = 0  # rows that differ (check=True only; absent rows count as zeros)
     differences: list[Difference] = field(default_factory=list)  # the first `limit` of them
@@ -118,31 +142,41 @@ class RebuildReport:
 
 def rollup_rebuild(*, days: tuple[dt.date, dt.date] | None = None, check: bool = False,
                    limit: int | None = 1000) -> RebuildReport:
-    """Recompute the rollup rows of the cases reported on `days` (first, last: local dates,
-    both included; None = every day) from the case table.
+    """Recompute the rollup rows (CaseRollup, and UnitDayRollup summed from them) of the cases
+    reported on `days` (first, last: local dates, both included; None = every day) from the
+    case table.
 
-    check=False replaces the stored rows of those days (rows of other days are not touched);
-    check=True writes nothing and reports the rows that differ (`different`, and the first
-    `limit` in `differences`). On PostgreSQL the rebuild locks the rollup table so that online
-    changes wait and then apply their deltas to the new rows; on SQLite the write transaction
-    does the same. A check under live traffic may report rows that a concurrent change is
-    just updating: run it again."""
-    from .rollups_rebuild import compare, compute_rows, read_stored, write_rows
+    check=False replaces the stored rows of those days in both tables (rows of other days are
+    not touched); check=True writes nothing and reports the rows that differ in either table
+    (`different`, and the first `limit` in `differences`: CaseRollup's first). On PostgreSQL
+    the rebuild locks both rollup tables so that online changes wait and then apply their
+    deltas to the new rows; on SQLite the write transaction does the same. A check under live
+    traffic may report rows that a concurrent change is just updating: run it again."""
+    from .rollups_rebuild import compare, compute_rows, read_stored, sum_categories, write_rows
 
     started = time.perf_counter()
     report = RebuildReport(checked=check, days=days)
     with transaction.atomic():
         if not check and connection.vendor == "postgresql":
             with connection.cursor() as cur:
-                cur.execute(f'LOCK TABLE "{CaseRollup._meta.db_table}" '
-                            f"IN SHARE ROW EXCLUSIVE MODE")
+                for model in (CaseRollup, UnitDayRollup):  # the online path's lock order
+                    cur.execute(f'LOCK TABLE "{model._meta.db_table}" '
+                                f"IN SHARE ROW EXCLUSIVE MODE")
         computed = compute_rows(days)
-        report.cases, report.rows = computed.cases, len(computed)
+        by_day = sum_categories(computed)
+        report.cases, report.rows = computed.cases, len(computed) + len(by_day)
         if check:
-            report.different, listed = compare(computed, read_stored(days), limit)
-            report.differences = [Difference(*key, stored=stored, expected=expected)
-                                  for key, stored, expected in listed]
+            listed = []
+            for model, rows in ((CaseRollup, computed), (UnitDayRollup, by_day)):
+                left = None if limit is None else max(limit - len(listed), 0)
+                n, found = compare(rows, read_stored(days, model), left)
+                report.different += n
+                listed += [Difference(kind, code, None if model is UnitDayRollup else cat, day,
+                                      stored=stored, expected=expected)
+                           for (kind, code, cat, day), stored, expected in found]
+            report.differences = listed
         else:
-            report.written = write_rows(computed, days)
+            report.written = (write_rows(computed, days)
+                              + write_rows(by_day, days, UnitDayRollup))
     report.seconds = time.perf_counter() - started
     return report

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from civicgrid.accounts.models import Role
 from civicgrid.evaluation.export import rankings_workbook
-from civicgrid.evaluation.models import CaseRollup, CompositeWeight
+from civicgrid.evaluation.models import CaseRollup, CompositeWeight, UnitDayRollup
 from civicgrid.evaluation.ranking import (
     composite,
     default_weights,
@@ -29,6 +29,7 @@ OCT, SEP = dt.date(2026, 10, 15), dt.date(2026, 9, 10)
 
 
 def rollup(kind: str, code: str, day: dt.date, **counts) -> CaseRollup:
+    UnitDayRollup.objects.create(unit_kind=kind, unit_code=code, day=day, **counts)  # its sum
     return CaseRollup.objects.create(unit_kind=kind, unit_code=code, category_id=0, day=day,
                                      **counts)
 

@@ -23,7 +23,7 @@ from civicgrid.cases.services.merge import case_merge
 from civicgrid.cases.workflow import TRANSITIONS, Action, State
 from civicgrid.core.errors import DomainError
 from civicgrid.dispatch.models import Category
-from civicgrid.evaluation.models import COUNTERS, CaseRollup
+from civicgrid.evaluation.models import COUNTERS, CaseRollup, UnitDayRollup
 from civicgrid.evaluation.rollups import rollup_rebuild
 from civicgrid.territory.locator import reset_locator
 from civicgrid.territory.models import District
@@ -42,6 +42,7 @@ def row(kind: str, code: str, category_id: int, day: dt.date = DAY) -> dict[str,
 
 
 def assert_exact() -> None:
+    """Both rollup tables (CaseRollup and UnitDayRollup) equal a recomputation."""
     report = rollup_rebuild(check=True)
     assert report.ok, [d.describe() for d in report.differences]
 
@@ -225,7 +226,7 @@ SINKS = (Action.MERGE, Action.REJECT)
 def make_machine(ctx):
     class Rollups(RuleBasedStateMachine):
         """Walk a few cases through the actions the service offers; after every step the
-        rollup rows must equal the recomputation."""
+        rollup rows of both tables (CaseRollup, UnitDayRollup) must equal the recomputation."""
 
         def __init__(self):
             super().__init__()
@@ -258,9 +259,14 @@ def make_machine(ctx):
                 offered = [a for a in prefer if a in offered][:1] or offered
             if not offered:
                 return
+            action = offered[pick % len(offered)]
             with contextlib.suppress(DomainError):  # refused: nothing changes (invariant)
-                perform(ctx, case, offered[pick % len(offered)], actor, variant, self.now,
-                        self.cases)
+                if action == Action.REGISTER and variant % 2:
+                    # another category: the CaseRollup rows move, the UnitDayRollup rows not
+                    svc.case_register(case=case, actor=actor, category=ctx.other_category,
+                                      at=self.now)
+                else:
+                    perform(ctx, case, action, actor, variant, self.now, self.cases)
 
         @invariant()
         def rollups_equal_a_rebuild(self):
@@ -272,8 +278,10 @@ def make_machine(ctx):
 def test_random_sequences_of_service_calls_keep_the_rollups_exact(make_case, actors, category,
                                                                    department,
                                                                    other_department):
+    other = Category.objects.create(code="T-LAMP", name="路灯不亮", stream=category.stream,
+                                    kind=category.kind)
     ctx = SimpleNamespace(actors=actors, category=category, department=department,
-                          other_department=other_department)
+                          other_department=other_department, other_category=other)
     run_state_machine_as_test(make_machine(ctx), settings=settings(
         max_examples=25, stateful_step_count=20, deadline=None, database=None,
         suppress_health_check=list(HealthCheck)))
@@ -286,11 +294,13 @@ def test_a_big_rewrite_keeps_the_secondary_index(make_case, category, monkeypatc
 
     monkeypatch.setattr(rollups_rebuild, "BIG_WRITE", 1)  # take the path of large rebuilds
     make_case(State.CLOSED, rating="satisfied", solved=True)
-    assert rollup_rebuild().written == 5  # district, street, community, grid, department
+    # district, street, community, grid, department; in CaseRollup and in UnitDayRollup
+    assert rollup_rebuild().written == 10
     assert_exact()
-    with connection.cursor() as cur:
-        found = connection.introspection.get_constraints(cur, CaseRollup._meta.db_table)
-    assert any(c["columns"] == ["unit_kind", "day"] and c["index"] for c in found.values())
+    for model in (CaseRollup, UnitDayRollup):
+        with connection.cursor() as cur:
+            found = connection.introspection.get_constraints(cur, model._meta.db_table)
+        assert any(c["columns"] == ["unit_kind", "day"] and c["index"] for c in found.values())
 
 
 def test_the_rebuild_reads_times_the_same_on_older_sqlite(make_case, monkeypatch):

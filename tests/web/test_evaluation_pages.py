@@ -13,7 +13,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from civicgrid.accounts.models import Role
-from civicgrid.evaluation.models import CaseRollup, CompositeWeight
+from civicgrid.evaluation.models import CaseRollup, CompositeWeight, UnitDayRollup
 from civicgrid.territory.models import Force, GridAssignment, GridWorker
 from tests.factories import STREET_CY, STREET_E, STREET_W, XICHENG, make_department, make_user
 
@@ -36,6 +36,7 @@ def html(resp) -> str:
 
 
 def rollup(kind, code, day, **counts):
+    UnitDayRollup.objects.create(unit_kind=kind, unit_code=code, day=day, **counts)  # its sum
     CaseRollup.objects.create(unit_kind=kind, unit_code=code, category_id=0, day=day, **counts)
 
 

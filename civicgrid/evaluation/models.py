@@ -28,12 +28,9 @@ COUNTERS = (
 )
 
 
-class CaseRollup(models.Model):
-    unit_kind = models.CharField(_("单位类型"), max_length=12, choices=UnitKind.choices)
-    unit_code = models.CharField(_("单位编码"), max_length=32,
-                                 help_text=_("区域编码，或部门的编号"))
-    category_id = models.IntegerField(_("问题分类"), default=0, help_text=_("0 表示未分类"))
-    day = models.DateField(_("上报日期"))
+class Counters(models.Model):
+    """The counters of a rollup row (COUNTERS), shared by both rollup tables."""
+
     received = models.IntegerField(_("受理数"), default=0)
     rejected = models.IntegerField(_("不予立案数"), default=0)
     dispatched = models.IntegerField(_("派遣数"), default=0)
@@ -54,6 +51,17 @@ class CaseRollup(models.Model):
     supervised = models.IntegerField(_("督办案件数"), default=0)
 
     class Meta:
+        abstract = True
+
+
+class CaseRollup(Counters):
+    unit_kind = models.CharField(_("单位类型"), max_length=12, choices=UnitKind.choices)
+    unit_code = models.CharField(_("单位编码"), max_length=32,
+                                 help_text=_("区域编码，或部门的编号"))
+    category_id = models.IntegerField(_("问题分类"), default=0, help_text=_("0 表示未分类"))
+    day = models.DateField(_("上报日期"))
+
+    class Meta:
         verbose_name = _("案件统计汇总")
         verbose_name_plural = _("案件统计汇总")
         # Key order (kind, unit, day, category): a month of one unit is one contiguous range.
@@ -65,7 +73,7 @@ class CaseRollup(models.Model):
         return f"{self.unit_kind}:{self.unit_code} {self.category_id} {self.day}"
 
 
-class UnitDayRollup(models.Model):
+class UnitDayRollup(Counters):
     """The same counters summed over categories (unit × day), kept beside CaseRollup in the same
     transaction. Rankings and dashboards that do not filter by category read these rows: about
     one per unit and day instead of one per unit, category and day."""
@@ -73,24 +81,6 @@ class UnitDayRollup(models.Model):
     unit_kind = models.CharField(_("单位类型"), max_length=12, choices=UnitKind.choices)
     unit_code = models.CharField(_("单位编码"), max_length=32)
     day = models.DateField(_("上报日期"))
-    received = models.IntegerField(_("受理数"), default=0)
-    rejected = models.IntegerField(_("不予立案数"), default=0)
-    dispatched = models.IntegerField(_("派遣数"), default=0)
-    responded = models.IntegerField(_("已响应数"), default=0)
-    responded_on_time = models.IntegerField(_("按时响应数"), default=0)
-    reported_back = models.IntegerField(_("已反馈数"), default=0)
-    closed = models.IntegerField(_("结案数"), default=0)
-    closed_on_time = models.IntegerField(_("按期结案数"), default=0)
-    solved = models.IntegerField(_("已解决数"), default=0)
-    rated = models.IntegerField(_("已评价数"), default=0)
-    satisfied = models.IntegerField(_("满意数"), default=0)
-    basically_satisfied = models.IntegerField(_("基本满意数"), default=0)
-    unsatisfied = models.IntegerField(_("不满意数"), default=0)
-    reworked = models.IntegerField(_("返工案件数"), default=0)
-    extended = models.IntegerField(_("延期案件数"), default=0)
-    returned = models.IntegerField(_("退单案件数"), default=0)
-    reopened = models.IntegerField(_("重办案件数"), default=0)
-    supervised = models.IntegerField(_("督办案件数"), default=0)
 
     class Meta:
         verbose_name = _("单位日汇总")

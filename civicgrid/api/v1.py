@@ -12,7 +12,9 @@ from civicgrid.core.errors import STATUS, DomainError
 from .cases import router as cases_router
 from .territory import router as territory_router
 
-api = NinjaAPI(title="CivicGrid API", version="1", urls_namespace="api-v1")
+# No docs page yet: ninja's default loads Swagger UI from a CDN, and no page of ours may make a
+# request to another host. The schema itself is served at /api/v1/openapi.json.
+api = NinjaAPI(title="CivicGrid API", version="1", urls_namespace="api-v1", docs_url=None)
 
 
 @api.exception_handler(DomainError)

@@ -192,3 +192,8 @@ def test_feature_collection_rounds_to_six_decimals_and_keeps_order():
     assert fc["features"][1]["geometry"] is None
     xs = {x for ring in fc["features"][0]["geometry"]["coordinates"] for x, _y in ring}
     assert xs == {116.123457, 116.2}
+
+
+def test_schema_is_served_and_no_cdn_docs_page(client):
+    assert client.get("/api/v1/openapi.json", secure=True).status_code == 200
+    assert client.get("/api/v1/docs", secure=True).status_code == 404

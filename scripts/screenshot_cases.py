@@ -15,32 +15,12 @@ the server's own host (there must be none).
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit
 
-from playwright.sync_api import sync_playwright
+from shots import browser_pages, login, options, report, shoot
 
-ROOT = Path(__file__).resolve().parents[1]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 MAP_READY = "#cases-map[data-state=ready]"
-
-
-def shoot(page, path: Path, **kw) -> None:
-    page.mouse.move(5, 5)
-    page.wait_for_timeout(300)
-    page.screenshot(path=str(path), **kw)
-
-
-def login(page, base: str, username: str, password: str, next_url: str) -> None:
-    page.goto(f"{base}/accounts/login/?next={next_url}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}{next_url}**")
 
 
 def timed(label: str, fn):
@@ -51,27 +31,9 @@ def timed(label: str, fn):
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--base-url", default="http://127.0.0.1:8000")
-    ap.add_argument("--password", default="civicgrid-demo")
-    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    ap.add_argument("--chromium", default="/usr/bin/chromium")
-    opts = ap.parse_args()
-    base = opts.base_url.rstrip("/")
-    opts.out.mkdir(parents=True, exist_ok=True)
-    foreign: list[str] = []
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=opts.chromium, args=ARGS)
-
-        def new_page(width=1366, height=768):
-            page = browser.new_context(viewport={"width": width, "height": height},
-                                       locale="zh-CN").new_page()
-            page.set_default_timeout(60_000)
-            page.on("request", lambda r: urlsplit(r.url).netloc != urlsplit(base).netloc
-                    and urlsplit(r.url).scheme not in ("data", "blob") and foreign.append(r.url))
-            return page
-
+    opts = options(__doc__.splitlines()[0])
+    base = opts.base
+    with browser_pages(opts) as new_page:
         page = new_page()
         login(page, base, "districtadmin", opts.password, "/cases/map/")
         timed("case map", lambda: page.wait_for_selector(MAP_READY))
@@ -103,13 +65,7 @@ def main() -> int:
         resident.get_by_role("button", name="查询").click()
         resident.wait_for_url("**/track/case/")
         shoot(resident, opts.out / "cases-track.png", full_page=True)
-        browser.close()
-
-    print("screenshots in", opts.out)
-    if foreign:
-        print("requests to other hosts:", *foreign, sep="\n  ")
-        return 1
-    return 0
+    return report(opts, new_page)
 
 
 if __name__ == "__main__":

@@ -11,58 +11,20 @@ every request that did not go to the server's own host (there must be none).
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit
 
-from playwright.sync_api import sync_playwright
+from shots import browser_pages, login, options, report, shoot
 
-ROOT = Path(__file__).resolve().parents[1]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 READY = "#map[data-state=ready][data-validation=done]:not([data-moving])"
 
 
-def shoot(page, path: Path, **kw) -> None:
-    page.mouse.move(5, 5)  # off the map and the list: no hover highlight in the picture
-    page.wait_for_timeout(200)
-    page.screenshot(path=str(path), **kw)
-
-
-def login(page, base: str, username: str, password: str) -> None:
-    page.goto(f"{base}/accounts/login/?next=/territory/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/territory/**")
-
-
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--base-url", default="http://127.0.0.1:8000")
-    ap.add_argument("--password", default="civicgrid-demo")
-    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    ap.add_argument("--chromium", default="/usr/bin/chromium")
-    opts = ap.parse_args()
-    base = opts.base_url.rstrip("/")
-    opts.out.mkdir(parents=True, exist_ok=True)
-    foreign: list[str] = []
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=opts.chromium, args=ARGS)
-
-        def new_page(width=1366, height=768):
-            page = browser.new_context(viewport={"width": width, "height": height},
-                                       locale="zh-CN").new_page()
-            page.set_default_timeout(60_000)
-            page.on("request", lambda r: urlsplit(r.url).netloc != urlsplit(base).netloc
-                    and urlsplit(r.url).scheme not in ("data", "blob") and foreign.append(r.url))
-            return page
-
+    opts = options(__doc__.splitlines()[0])
+    base = opts.base
+    with browser_pages(opts) as new_page:
         page = new_page()
-        login(page, base, "districtadmin", opts.password)
+        login(page, base, "districtadmin", opts.password, "/territory/")
         page.wait_for_selector(READY)
         page.locator("#children .node").first.click()  # 西城区
         page.wait_for_selector(READY + '[data-parent="110102"]')
@@ -83,7 +45,7 @@ def main() -> int:
         shoot(page, opts.out / "territory-community.png")
 
         city = new_page()
-        login(city, base, "admin", opts.password)
+        login(city, base, "admin", opts.password, "/territory/")
         city.wait_for_selector(READY + '[data-level="district"]')
         shoot(city, opts.out / "territory-beijing.png")
 
@@ -94,18 +56,12 @@ def main() -> int:
         shoot(visitor, opts.out / "login.png")
 
         phone = new_page(390, 844)
-        login(phone, base, "dispatcher", opts.password)
+        login(phone, base, "dispatcher", opts.password, "/territory/")
         phone.wait_for_selector(READY)
         phone.locator("#children .node").first.click()
         phone.wait_for_selector(READY + '[data-parent="110102"]')
         shoot(phone, opts.out / "territory-phone.png", full_page=True)
-        browser.close()
-
-    print("screenshots in", opts.out)
-    if foreign:
-        print("requests to other hosts:", *foreign, sep="\n  ")
-        return 1
-    return 0
+    return report(opts, new_page)
 
 
 if __name__ == "__main__":

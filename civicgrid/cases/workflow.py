@@ -134,16 +134,5 @@ COUNTERS: dict[str, str] = {
 }
 
 
-def next_state(state: str, action: str) -> str | None:
-    entry = TRANSITIONS.get((state, action))
-    return entry[0] if entry else None
-
-
-def allowed_actions(state: str, role: str) -> list[str]:
-    """Actions the table lets `role` take in `state` (no scope or guard: see
-    services.available_actions for what one actor may do to one case)."""
-    return [a for (s, a), (_, roles) in TRANSITIONS.items() if s == state and role in roles]
-
-
 def is_unit_action(state: str, action: str) -> bool:
     return action in UNIT_ACTIONS or (state == S.HANDLING and action == A.ESCALATE)

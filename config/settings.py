@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "import_export",
+    "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "civicgrid.core",
     "civicgrid.accounts",
     "civicgrid.territory",
@@ -188,5 +191,20 @@ LOGGING = {
 CIVICGRID = {
     # Seconds between checks of the territory revision by a process's cached locator.
     "LOCATOR_REFRESH_SECONDS": float(os.environ.get("CIVICGRID_LOCATOR_REFRESH_SECONDS", "2")),
+    # Requests per minute per API token (civicgrid.api.ratelimit); each token may override it.
+    "API_RATE_LIMIT_PER_MINUTE": int(os.environ.get("CIVICGRID_API_RATE_LIMIT_PER_MINUTE", "600")),
 }
 PLATFORM_NAME = _("CivicGrid 全响应网格化社会治理平台")
+
+# Background work (webhook deliveries, computed indicators): Django's Tasks API with the
+# database backend, so one machine needs no broker. `civicgrid db_worker` runs the worker.
+# TASKS_BACKEND=immediate runs tasks inline (handy for a laptop without a worker running).
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if os.environ.get("TASKS_BACKEND") == "immediate"
+            else "django_tasks_db.DatabaseBackend"
+        ),
+    },
+}

@@ -24,10 +24,11 @@ from .actions import (
 )
 from .available import available_actions
 from .outcome import case_rate_by_reporter
+from .perform import ACTION_FIELDS, case_perform
 from .transition import case_transition, check_transition
 
 __all__ = [
-    "available_actions", "case_transition", "check_transition",
+    "available_actions", "case_transition", "check_transition", "case_perform", "ACTION_FIELDS",
     "case_register", "case_reject", "case_dispatch", "case_accept", "case_return",
     "case_report_back", "case_assist_report", "case_verify", "case_close", "case_rate",
     "case_rate_by_reporter",

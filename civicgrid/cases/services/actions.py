@@ -177,14 +177,11 @@ def case_return(*, case: Case, actor, reason: str, at: dt.datetime | None = None
 
 
 def _attach(case: Case, event, photos, actor, stage: str) -> None:
-    """Store photos through the intake engineer's attachment helper when it exists."""
-    if not photos:
-        return
-    try:
-        from civicgrid.cases.services.attachments import attach
-    except ImportError:
-        return
-    attach(case=case, files=list(photos), stage=stage, actor=actor, event=event)
+    """Store the photos that came with an action, linked to that action's event."""
+    from civicgrid.cases.services.attachments import attach
+
+    if photos:
+        attach(case=case, files=list(photos), stage=stage, actor=actor, event=event)
 
 
 @transaction.atomic
@@ -217,17 +214,22 @@ def case_assist_report(*, case: Case, actor, note: str, at: dt.datetime | None =
 
 
 @transaction.atomic
-def case_verify(*, case: Case, actor, passed: bool, note: str = "",
+def case_verify(*, case: Case, actor, passed: bool, note: str = "", photos: Iterable = (),
                 at: dt.datetime | None = None) -> Case:
-    """核查: passed → ready to close; failed → rework at the same unit (返工)."""
+    """核查: passed → ready to close; failed → rework at the same unit (返工). The verifier's
+    photos from the site are kept with the verification event."""
     action = Action.VERIFY_PASS if passed else Action.VERIFY_FAIL
     at = prepare(case, action, actor, at)
+    photos = list(photos)
     if passed:
-        return case_transition(case=case, action=action, actor=actor, note=note.strip(), at=at)
-    note = required_text(note, _("核查不通过时请写明问题所在，便于承办单位返工。"))
-    case = case_transition(case=case, action=action, actor=actor, note=note, at=at,
-                           changes={"reported_back_at": None})
-    current_tasks(case).filter(role=TaskRole.LEAD).update(reported_back_at=None)
+        case = case_transition(case=case, action=action, actor=actor, note=note.strip(), at=at,
+                               data={"photos": len(photos)})
+    else:
+        note = required_text(note, _("核查不通过时请写明问题所在，便于承办单位返工。"))
+        case = case_transition(case=case, action=action, actor=actor, note=note, at=at,
+                               data={"photos": len(photos)}, changes={"reported_back_at": None})
+        current_tasks(case).filter(role=TaskRole.LEAD).update(reported_back_at=None)
+    _attach(case, case.last_event, photos, actor, AttachmentStage.VERIFY)
     return case
 
 

@@ -68,9 +68,10 @@ class Case(models.Model):
     community_code = models.CharField(_("社区编码"), max_length=12, blank=True, default="")
     grid_code = models.CharField(_("网格编码"), max_length=15, blank=True, default="")
     # Who handles it
+    # Not indexed alone: the (unit_department, state) index below serves every look-up by unit.
     unit_department = models.ForeignKey("dispatch.Department", verbose_name=_("处置部门"),
                                         null=True, blank=True, on_delete=models.PROTECT,
-                                        related_name="cases")
+                                        related_name="cases", db_index=False)
     unit_area_code = models.CharField(_("处置属地编码"), max_length=15, blank=True, default="",
                                       help_text=_("由街道或社区处置时填写其编码"))
     routing_reason = models.TextField(_("派遣依据"), blank=True, default="")
@@ -97,7 +98,8 @@ class Case(models.Model):
     solved = models.BooleanField(_("是否解决"), null=True, blank=True)
     rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
     merged_into = models.ForeignKey("self", verbose_name=_("合并到"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="merged_cases")
+                                    on_delete=models.PROTECT, related_name="merged_cases",
+                                    db_index=False)  # partial index in Meta: almost all NULL
     # Optimistic concurrency: every transition is a conditional UPDATE on (id, version).
     version = models.PositiveIntegerField(_("版本"), default=0)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -115,6 +117,10 @@ class Case(models.Model):
             models.Index(fields=["state", "handle_deadline"]),
             models.Index(fields=["community_code"]),
             models.Index(fields=["grid_code"]),
+            # Partial: only the few merged cases are indexed (every bulk-loaded row pays for
+            # each index; a full index of NULLs costs as much as a useful one).
+            models.Index(fields=["merged_into"], condition=models.Q(merged_into__isnull=False),
+                         name="case_merged_into_set"),
         ]
 
     def __str__(self) -> str:
@@ -135,7 +141,8 @@ class Reporter(models.Model):
     phone = models.CharField(_("电话"), max_length=20, blank=True, default="")
     email = models.CharField(_("邮箱"), max_length=120, blank=True, default="")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("账号"), null=True,
-                             blank=True, on_delete=models.SET_NULL, related_name="reports")
+                             blank=True, on_delete=models.SET_NULL, related_name="reports",
+                             db_index=False)  # partial index in Meta: callers have no account
     channel = models.CharField(_("来源渠道"), max_length=16, choices=Channel.choices)
     reported_at = models.DateTimeField(_("上报时间"))
     is_primary = models.BooleanField(_("首报人"), default=True)
@@ -146,6 +153,8 @@ class Reporter(models.Model):
     class Meta:
         verbose_name = _("报告人")
         verbose_name_plural = _("报告人")
+        indexes = [models.Index(fields=["user"], condition=models.Q(user__isnull=False),
+                                name="reporter_user_set")]
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.get_channel_display()}"
@@ -154,18 +163,20 @@ class Reporter(models.Model):
 class CaseEvent(models.Model):
     """One step of a case's history, written in the same transaction as the change."""
 
+    # Not indexed alone: the (case, at) index below serves every look-up by case.
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE,
-                             related_name="events")
+                             related_name="events", db_index=False)
     action = models.CharField(_("操作"), max_length=24, choices=Action.choices + [
         ("report", _("上报")), ("note", _("备注")), ("route", _("改派"))])
     from_state = models.CharField(_("原状态"), max_length=24, blank=True, default="")
     to_state = models.CharField(_("新状态"), max_length=24, blank=True, default="")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True,
-                              blank=True, on_delete=models.SET_NULL, related_name="case_events")
+                              blank=True, on_delete=models.SET_NULL, related_name="case_events",
+                              db_index=False)  # partial index in Meta: imported history has none
     actor_role = models.CharField(_("操作人角色"), max_length=32, blank=True, default="")
     unit_department = models.ForeignKey("dispatch.Department", verbose_name=_("涉及部门"),
                                         null=True, blank=True, on_delete=models.SET_NULL,
-                                        related_name="+")
+                                        related_name="+", db_index=False)  # partial, in Meta
     unit_area_code = models.CharField(_("涉及属地"), max_length=15, blank=True, default="")
     at = models.DateTimeField(_("时间"))
     note = models.TextField(_("说明"), blank=True, default="")
@@ -177,7 +188,14 @@ class CaseEvent(models.Model):
         verbose_name = _("案件流转记录")
         verbose_name_plural = _("案件流转记录")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["case", "at"])]
+        indexes = [
+            models.Index(fields=["case", "at"]),
+            models.Index(fields=["actor"], condition=models.Q(actor__isnull=False),
+                         name="caseevent_actor_set"),
+            models.Index(fields=["unit_department"],
+                         condition=models.Q(unit_department__isnull=False),
+                         name="caseevent_unit_set"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action} {self.from_state}→{self.to_state}"

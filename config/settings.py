@@ -70,9 +70,13 @@ INSTALLED_APPS = [
     "civicgrid.cases",
     "civicgrid.whistles",
     "civicgrid.evaluation",
+    "civicgrid.indicators",
+    "civicgrid.registry",
     "civicgrid.demo",
     "civicgrid.bench",
     "civicgrid.api",
+    "civicgrid.api.open311",
+    "civicgrid.webhooks",
     "civicgrid.web",
 ]
 
@@ -191,6 +195,9 @@ LOGGING = {
 CIVICGRID = {
     # Seconds between checks of the territory revision by a process's cached locator.
     "LOCATOR_REFRESH_SECONDS": float(os.environ.get("CIVICGRID_LOCATOR_REFRESH_SECONDS", "2")),
+    # Walking distance (straight line, metres) from a community's centroid to a 15-minute
+    # service circle centre within which the community counts as covered (registry.computed).
+    "SERVICE_CIRCLE_WALK_M": float(os.environ.get("CIVICGRID_SERVICE_CIRCLE_WALK_M", "1000")),
     # Requests per minute per API token (civicgrid.api.ratelimit); each token may override it.
     "API_RATE_LIMIT_PER_MINUTE": int(os.environ.get("CIVICGRID_API_RATE_LIMIT_PER_MINUTE", "600")),
 }

@@ -9,7 +9,9 @@ admin.site.index_title = "管理后台"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the header's 中文 / English
     path("api/", include("civicgrid.api.urls")),
+    path("open311/v2/", include("civicgrid.api.open311.urls")),
     path("", include("civicgrid.web.urls")),
 ]
 

@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 LEAFLET=1.9.4
 MARKERCLUSTER=1.5.3
 ECHARTS=6.1.0
+SWAGGER_UI=5.32.0
 
 VENDOR=civicgrid/web/static/vendor
 WORK=$(mktemp -d)
@@ -44,6 +45,12 @@ pkg=$(fetch echarts "$ECHARTS")
 rm -rf "$VENDOR/echarts" && mkdir -p "$VENDOR/echarts"
 cp "$pkg/dist/echarts.min.js" "$pkg/LICENSE" "$pkg/NOTICE" "$VENDOR/echarts/"
 
+echo "swagger-ui-dist $SWAGGER_UI"  # the API docs page, /api/v1/docs
+pkg=$(fetch swagger-ui-dist "$SWAGGER_UI")
+rm -rf "$VENDOR/swagger-ui" && mkdir -p "$VENDOR/swagger-ui"
+cp "$pkg/swagger-ui-bundle.js" "$pkg/swagger-ui-bundle.js.LICENSE.txt" "$pkg/swagger-ui.css" \
+   "$pkg/LICENSE" "$pkg/NOTICE" "$VENDOR/swagger-ui/"
+
 htmx=$(.venv/bin/python - <<'EOF'
 import re, importlib.metadata as md, pathlib, django_htmx
 js = pathlib.Path(django_htmx.__file__).parent / "static/django_htmx/htmx-2.min.js"
@@ -58,6 +65,7 @@ cat > "$VENDOR/VERSIONS.txt" <<EOF
 leaflet                   $LEAFLET     BSD-2-Clause   leaflet/ (leaflet.js, leaflet.css, images/, LICENSE)
 leaflet.markercluster     $MARKERCLUSTER     MIT            leaflet.markercluster/ (js, css, MIT-LICENCE.txt)
 echarts                   $ECHARTS     Apache-2.0     echarts/ (echarts.min.js, LICENSE, NOTICE)
+swagger-ui-dist           $SWAGGER_UI    Apache-2.0     swagger-ui/ (bundle js + its LICENSE.txt, css, LICENSE, NOTICE)
 htmx.org                  $htmx  0BSD  served from django_htmx/htmx-2.min.js
 EOF
 find "$VENDOR" -type f -exec chmod 644 {} +

@@ -12,7 +12,6 @@ import json
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router
-from ninja.security import django_auth
 
 from civicgrid.cases import search
 from civicgrid.cases.models import Case
@@ -21,7 +20,7 @@ from civicgrid.core.permissions import require
 
 from .schemas import Error
 
-router = Router(auth=django_auth, tags=["cases"])
+router = Router(tags=["cases"])
 
 DEFAULT_LIMIT = 5000
 MAX_LIMIT = 20000
@@ -98,7 +97,7 @@ def _values(qs):
                      "due", "reported_at", "dispatched_at", "extension_count")
 
 
-@router.get("/points", response={200: dict, 400: Error, 401: Error, 403: Error},
+@router.get("/points", response={200: dict, 400: Error, 401: Error, 403: Error, 429: Error},
             url_name="case_points", summary="案件点位（GeoJSON）")
 def points(request: HttpRequest, limit: int = DEFAULT_LIMIT):
     """The user's visible cases as GeoJSON points. Filters as the case list: `state` (a state or

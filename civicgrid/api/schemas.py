@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
+from pydantic import BeforeValidator
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _iso(pattern: re.Pattern, example: str):
+    """Only ISO 8601 text (or the value itself): pydantic would otherwise also read a number
+    as seconds since 1970, which no client means."""
+
+    def check(value):
+        if isinstance(value, dt.date) or (isinstance(value, str) and pattern.match(value)):
+            return value
+        raise ValueError(f"should be an ISO 8601 string such as {example}")
+
+    return BeforeValidator(check)
+
+
+IsoDate = Annotated[dt.date, _iso(_DAY, "2026-01-31")]
+IsoDateTime = Annotated[dt.datetime, _iso(_MOMENT, "2026-01-31T09:30:00+08:00")]
 
 
 class Error(Schema):

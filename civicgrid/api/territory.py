@@ -14,8 +14,7 @@ from collections.abc import Iterable
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router
-from ninja.security import django_auth
+from ninja import Query, Router
 
 from civicgrid.core.codes import LEVEL_LABELS, ancestor_codes, level_of
 from civicgrid.core.errors import InvalidInput, NotFound
@@ -26,12 +25,15 @@ from civicgrid.territory.selectors import area_nodes
 
 from .schemas import Error, NodeCollection, ValidationResult
 
-router = Router(auth=django_auth, tags=["territory"])
+router = Router(tags=["territory"])
 
 CHILD_LEVEL = {"": "district", "district": "street", "street": "community", "community": "grid"}
 PARENT_FIELD = {"street": "district_id", "community": "street_id", "grid": "community_id"}
 AREA_LEVELS = ("district", "street", "community")
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error}
+ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 429: Error}
+# An area code of any level (a grid's has no children: that is answered with its own message).
+AREA = r"^\s*(\d{6}|\d{9}|\d{12}|\d{15})\s*$"
+AREA_OR_EMPTY = r"^\s*(\d{6}|\d{9}|\d{12}|\d{15})?\s*$"
 
 
 def _json(text: str) -> HttpResponse:
@@ -179,7 +181,7 @@ def validation_result(actor, area_code: str = "") -> dict:
 
 @router.get("/nodes", response={200: NodeCollection, **ERRORS}, url_name="territory_nodes",
             summary="下级区域（GeoJSON）")
-def nodes(request: HttpRequest, parent: str = ""):
+def nodes(request: HttpRequest, parent: str = Query("", pattern=AREA_OR_EMPTY)):
     """The children of `parent` the user may see; without `parent`, the top level visible."""
     require(request.user, "territory.view")
     return _json(children_geojson(request.user, parent.strip()))
@@ -187,7 +189,7 @@ def nodes(request: HttpRequest, parent: str = ""):
 
 @router.get("/grids", response={200: NodeCollection, **ERRORS}, url_name="territory_grids",
             summary="区域内全部网格（GeoJSON）")
-def grids(request: HttpRequest, area: str):
+def grids(request: HttpRequest, area: str = Query(..., pattern=AREA)):
     """Every grid under a district, street or community, as one FeatureCollection."""
     require(request.user, "territory.view")
     return _json(grids_geojson(request.user, area.strip()))
@@ -195,7 +197,7 @@ def grids(request: HttpRequest, area: str):
 
 @router.get("/validation", response={200: ValidationResult, **ERRORS},
             url_name="territory_validation", summary="区域校验结果")
-def validation(request: HttpRequest, area: str = ""):
+def validation(request: HttpRequest, area: str = Query("", pattern=AREA_OR_EMPTY)):
     """Validation findings (grids outside their community, overlaps, gaps, bad codes, size
     outliers) for an area inside the user's scope."""
     require(request.user, "territory.view")

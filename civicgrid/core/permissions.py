@@ -45,6 +45,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     "case.view_contact": frozenset({Role.STREET_DISPATCHER, Role.STREET_COMMANDER,
                                     Role.DISTRICT_ADMIN, Role.CITY_ADMIN}),
     "case.import": ADMIN_ROLES,
+    # The grid worker's phone page (/m/grid/): report on patrol, verify reported-back cases.
+    # Community staff patrol and verify in their community too.
+    "patrol.report": frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF}),
+    "patrol.verify": frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF}),
     "category.edit": ADMIN_ROLES,
     "routing.edit": ADMIN_ROLES,
     # Whistles (街乡吹哨、部门报到). Scope: streets their own, departments the whistles that
@@ -61,6 +65,34 @@ ACTIONS: dict[str, frozenset[str]] = {
     # Metrics and rankings; which rows each role sees: civicgrid.evaluation.units.
     "evaluation.view": STAFF_ROLES,
     "evaluation.edit": ADMIN_ROLES,  # composite weights: city-wide, so city admins in effect
+    # Working pages (civicgrid.web): the command centre's wall (read-only, so auditors too),
+    # the dispatcher's workbench (intake queue, supervision, closing) and the department's.
+    "command.view": frozenset({Role.STREET_COMMANDER, Role.STREET_DISPATCHER,
+                               Role.DISTRICT_ADMIN, Role.CITY_ADMIN, Role.AUDITOR}),
+    "workbench.dispatch": frozenset({Role.STREET_DISPATCHER, Role.STREET_COMMANDER,
+                                     Role.DISTRICT_ADMIN, Role.CITY_ADMIN}),
+    "workbench.department": frozenset({Role.DEPARTMENT_HANDLER}),
+    # Ledgers (台账, civicgrid.registry): every staff role reads its area's ledgers; the
+    # community keeps its own rows, the street commander the street's, admins theirs; whole
+    # files are imported by admins. Volunteers' ID numbers and phones: only those who organise
+    # volunteers (the community, the street commander, admins); everybody else sees them masked.
+    "registry.view": STAFF_ROLES,
+    "registry.edit": frozenset({Role.COMMUNITY_STAFF, Role.STREET_COMMANDER}) | ADMIN_ROLES,
+    "registry.import": ADMIN_ROLES,
+    "registry.view_personal": frozenset({Role.COMMUNITY_STAFF, Role.STREET_COMMANDER})
+    | ADMIN_ROLES,
+    # Webhooks (civicgrid.webhooks): any staff account (an integration's account) subscribes
+    # to the events of the cases it may see; admins manage everybody's subscriptions.
+    "webhook.subscribe": STAFF_ROLES,
+    "webhook.manage": ADMIN_ROLES,
+    # Goals + indicators (civicgrid.indicators). Plans and approved figures are the city's
+    # published goals: all staff read them. Figures are kept per city, district or street, so
+    # those who answer for a street or above enter them (inside their own area only; community
+    # staff have no indicator area of their own) and admins approve them and edit the plans.
+    "indicator.view": STAFF_ROLES,
+    "indicator.measure": frozenset({Role.STREET_COMMANDER}) | ADMIN_ROLES,
+    "indicator.approve": ADMIN_ROLES,
+    "indicator.edit": ADMIN_ROLES,
 }
 
 # Which roles need which kind of scope (checked when an account is created or changed).

@@ -20,6 +20,9 @@ from django.utils.translation import gettext as _
 
 from civicgrid.core.errors import Conflict
 from civicgrid.core.geo import area_m2
+from civicgrid.indicators.recompute import indicators_recompute
+from civicgrid.indicators.seeds import seeds_load
+from civicgrid.registry.demo import ensure_demo_ledgers
 from civicgrid.territory.models import (
     Community,
     District,
@@ -57,6 +60,7 @@ class LoadReport:
     routing_rules_created: int = 0
     build_seconds: float = 0.0
     write_seconds: float = 0.0
+    ledgers: object = None  # registry.demo.DemoReport
 
 
 def all_district_codes() -> list[str]:
@@ -91,6 +95,14 @@ def demo_load(district_codes: list[str] | None = None, *, force: bool = False,
         # The category catalogue and Xicheng's responsibility list (责任清单).
         report.routing_rules_created = ensure_demo_routing()
         report.users_created = ensure_users()
+        ensure_demo_open311_key()  # an Open311 client and its api_key, printed with the logins
+        # Xicheng's ledgers (台账), generated from a fixed seed and labelled as such; only when
+        # Xicheng is loaded and has none yet.
+        report.ledgers = ensure_demo_ledgers()
+        # The seed plans of 目标+指标 (idempotent: rows that did not change are not rewritten),
+        # then today's figures of the indicators computed from the ledgers above.
+        seeds_load()
+        indicators_recompute()
     report.write_seconds = time.perf_counter() - t0
     report.loaded = todo
     return report
@@ -149,3 +161,39 @@ def _write_staffing(city: DemoCity, seed: int) -> dict[str, int]:
              for w, p in zip(workers, plan, strict=True) for g in p.grid_codes]
     GridAssignment.objects.bulk_create(links, batch_size=BATCH)
     return {"gridworker": len(workers), "gridassignment": len(links)}
+
+
+# The demo Open311 client's api_key: fixed like DEMO_PASSWORD, so `demo info` and the docs can
+# show it. Demo only: never load the demo on a real server.
+DEMO_OPEN311_KEY = "cg_demo-open311-key-for-the-demo-only"
+DEMO_OPEN311_USER = "open311-demo"
+
+
+def ensure_demo_open311_key() -> None:
+    """The demo Open311 client: a resident-role account that cannot sign in, holding an
+    Open311 token whose key is DEMO_OPEN311_KEY (created once; a revoked one stays revoked)."""
+    # Imported here: the demo writes the api app's rows, nothing in the app imports the demo.
+    from civicgrid.accounts.models import Role, User
+    from civicgrid.api.models import ApiToken, TokenKind
+    from civicgrid.api.tokens import hash_key
+
+    user = User.objects.filter(username=DEMO_OPEN311_USER).first()
+    if user is None:
+        user = User(username=DEMO_OPEN311_USER, role=Role.RESIDENT,
+                    first_name=_("演示Open311客户端"))
+        user.set_unusable_password()
+        user.save()
+    ApiToken.objects.get_or_create(
+        key_hash=hash_key(DEMO_OPEN311_KEY),
+        defaults={"user": user, "name": _("演示Open311客户端"), "kind": TokenKind.OPEN311,
+                  "key_prefix": DEMO_OPEN311_KEY[:8]})
+
+
+def demo_open311_key() -> str | None:
+    """DEMO_OPEN311_KEY when its token exists and is not revoked (for printing)."""
+    from civicgrid.api.models import ApiToken
+    from civicgrid.api.tokens import hash_key
+
+    active = ApiToken.objects.filter(key_hash=hash_key(DEMO_OPEN311_KEY),
+                                     revoked_at__isnull=True).exists()
+    return DEMO_OPEN311_KEY if active else None

@@ -1,6 +1,19 @@
 from django.urls import path
 
-from . import views, views_cases, views_evaluation, views_track, views_whistles
+from . import (
+    views,
+    views_case_actions,
+    views_cases,
+    views_command,
+    views_evaluation,
+    views_indicators,
+    views_mobile,
+    views_mobile_grid,
+    views_registry,
+    views_track,
+    views_whistles,
+    views_workbench,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -11,6 +24,19 @@ urlpatterns = [
     path("cases/<str:number>/", views_cases.case_detail, name="case_detail"),
     path("cases/<str:number>/photos/<int:attachment_id>/", views_cases.case_photo,
          name="case_photo"),
+    path("cases/<str:number>/act/<slug:action>/", views_case_actions.case_act, name="case_act"),
+    # The command centre (wall) and the workbenches.
+    path("command/", views_command.command_centre, name="command"),
+    path("command/figures/", views_command.command_figures, name="command_figures"),
+    path("command/whistles/", views_command.command_whistles, name="command_whistles"),
+    path("command/charts.json", views_command.command_charts, name="command_charts"),
+    path("command/map.json", views_command.command_map, name="command_map"),
+    path("command/areas.json", views_command.command_areas, name="command_areas"),
+    path("workbench/dispatch/", views_workbench.dispatch_workbench, name="workbench_dispatch"),
+    path("workbench/dispatch/duplicates/<str:number>/", views_workbench.duplicates_view,
+         name="workbench_duplicates"),
+    path("workbench/department/", views_workbench.department_workbench,
+         name="workbench_department"),
     path("whistles/", views_whistles.whistle_board, name="whistle_board"),
     path("whistles/new/", views_whistles.whistle_new, name="whistle_new"),
     path("whistles/<str:number>/", views_whistles.whistle_detail, name="whistle_detail"),
@@ -20,8 +46,38 @@ urlpatterns = [
     path("evaluation/export/", views_evaluation.export_rankings, name="evaluation_export"),
     path("evaluation/unit/<str:kind>/<str:code>/", views_evaluation.unit_page,
          name="evaluation_unit"),
+    # Goals + indicators (目标+指标).
+    path("indicators/", views_indicators.plan_list, name="indicators"),
+    path("indicators/m/<int:pk>/evidence/", views_indicators.measurement_evidence,
+         name="indicator_evidence"),
+    path("indicators/m/<int:pk>/<slug:action>/", views_indicators.measurement_action,
+         name="indicator_measurement_action"),
+    path("indicators/<slug:plan_code>/", views_indicators.plan_page, name="indicator_plan"),
+    path("indicators/<slug:plan_code>/print/", views_indicators.plan_print,
+         name="indicator_print"),
+    path("indicators/<slug:plan_code>/recompute/", views_indicators.plan_recompute,
+         name="indicator_recompute"),
+    path("indicators/<slug:plan_code>/export/", views_indicators.plan_export,
+         name="indicator_export"),
+    path("indicators/<slug:plan_code>/i/<slug:code>/", views_indicators.indicator_page_view,
+         name="indicator_detail"),
+    path("indicators/<slug:plan_code>/i/<slug:code>/measure/", views_indicators.measurement_new,
+         name="indicator_measure"),
+    # Ledgers (台账).
+    path("registry/", views_registry.registry_index, name="registry"),
+    path("registry/<slug:name>/", views_registry.ledger_list, name="registry_list"),
+    path("registry/<slug:name>/export/", views_registry.ledger_export, name="registry_export"),
+    path("registry/<slug:name>/import/", views_registry.ledger_import, name="registry_import"),
     path("track/", views_track.track, name="track"),
     path("track/case/", views_track.track_case, name="track_case"),
     path("track/rate/", views_track.track_rate, name="track_rate"),
     path("track/photos/<int:attachment_id>/", views_track.track_photo, name="track_photo"),
+    # Phone pages (H5): the resident's report page and the grid worker's.
+    path("m/report/", views_mobile.report, name="m_report"),
+    path("m/report/done/", views_mobile.report_done, name="m_report_done"),
+    path("m/report/track/<str:number>/", views_mobile.report_track, name="m_report_track"),
+    path("m/grid/", views_mobile_grid.grid_report, name="m_grid"),
+    path("m/grid/suggest/", views_mobile_grid.grid_suggest, name="m_grid_suggest"),
+    path("m/grid/verify/", views_mobile_grid.grid_queue, name="m_grid_queue"),
+    path("m/grid/verify/<str:number>/", views_mobile_grid.grid_verify, name="m_grid_verify"),
 ]

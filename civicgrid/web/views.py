@@ -1,26 +1,24 @@
 """Pages. Thin: check who may open the page, hand the template what it needs; the map's data
 comes from the JSON API (civicgrid.api.territory), so the page and other clients see the same."""
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from civicgrid.core.permissions import may
+from .access import PUBLIC, page
 
 
+@page(PUBLIC)
 def home(request):
     """Anonymous visitors get a short introduction; staff get the pages their role opens."""
     return render(request, "web/home.html")
 
 
-@login_required
+@page("territory.view", message=gettext_lazy(
+    "“区域与网格”页面只对工作人员开放。如需查看，请联系所在街道或区级管理员开通权限。"))
 def territory(request):
     """The map of districts → streets → communities → grids, for every staff role."""
-    if not may(request.user, "territory.view"):
-        raise PermissionDenied(_("“区域与网格”页面只对工作人员开放。"
-                                 "如需查看，请联系所在街道或区级管理员开通权限。"))
     return render(request, "web/territory.html", {"map_config": {
         "nodesUrl": reverse("api-v1:territory_nodes"),
         "gridsUrl": reverse("api-v1:territory_grids"),

@@ -6,13 +6,12 @@ outside the actor's scope answers 404 exactly like a number that does not exist.
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from civicgrid.accounts.models import Role
 from civicgrid.cases import search
@@ -20,17 +19,18 @@ from civicgrid.cases.models import Attachment, Case, CaseEvent, Channel, Extensi
 from civicgrid.cases.privacy import reporters_view
 from civicgrid.cases.selectors import cases_visible
 from civicgrid.cases.workflow import State
-from civicgrid.core.permissions import may
 from civicgrid.dispatch.models import Category, Stream
+
+from .access import page
 
 PER_PAGE = 50
 FILTER_KEYS = ("state", "level", "stream", "category", "channel", "street", "from", "to", "q",
                "sort")
 
 
-def require_case_view(request) -> None:
-    if not may(request.user, "case.view"):
-        raise PermissionDenied(_("案件页面只对工作人员开放。居民请使用“案件查询”查看自己反映的问题。"))
+# Who may open the case pages (access.page checks it before the view runs).
+case_view_page = page("case.view", message=gettext_lazy(
+    "案件页面只对工作人员开放。居民请使用“案件查询”查看自己反映的问题。"))
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -66,9 +66,8 @@ def _page_number(request) -> int:
     return int(raw) if raw.isdigit() and int(raw) > 0 else 1
 
 
-@login_required
+@case_view_page
 def case_list(request):
-    require_case_view(request)
     f = search.parse_filter(request.GET)
     page = search.case_page(request.user, f, page=_page_number(request), per_page=PER_PAGE)
     context = {
@@ -153,40 +152,52 @@ def case_map_data(case: Case) -> dict:
     }
 
 
-def available_action_labels(case: Case, actor) -> list[str]:
-    from civicgrid.cases.services import available_actions
+def photo_groups(photos: list[Attachment]) -> list[tuple[str, list[Attachment]]]:
+    """The photos side by side by stage: as reported / before handling, after, at verification."""
+    from civicgrid.cases.models import AttachmentStage
 
-    return [str(a.label) for a in available_actions(case, actor)]
+    stages = [(_("上报及处置前"), (AttachmentStage.REPORT, AttachmentStage.BEFORE)),
+              (_("处置后"), (AttachmentStage.AFTER,)), (_("核查"), (AttachmentStage.VERIFY,))]
+    return [(label, [p for p in photos if p.stage in kinds]) for label, kinds in stages]
 
 
-@login_required
-def case_detail(request, number: str):
-    require_case_view(request)
-    case = visible_case(request.user, number)
+def detail_context(request, case: Case, *, values=None, failed: str = "", error: str = "") -> dict:
+    """The case page: `values`, `failed` and `error` re-show a refused action form."""
+    from .case_forms import action_forms, routing_suggestion
+
     row = search.rows_for([case])[0]
     names = search.area_names({case.unit_area_code, case.street_code, case.community_code,
                                case.district_code,
                                *case.events.values_list("unit_area_code", flat=True)})
-    return render(request, "web/cases/detail.html", {
+    photos = list(case.attachments.order_by("uploaded_at", "id"))
+    forms = action_forms(case, request.user, values=values, failed=failed)
+    return {
         "case": case, "row": row, "timeline": timeline(case, names),
         "reporters": reporters_view(case, request.user),
-        "photos": list(case.attachments.order_by("uploaded_at", "id")),
+        "photos": photos, "photo_groups": photo_groups(photos),
         "deadlines": deadline_rows(case, row),
         "place": [names.get(c, c) for c in (case.district_code, case.street_code,
                                              case.community_code) if c],
-        "actions": available_action_labels(case, request.user),
+        "forms": forms, "error": error, "failed": failed,
+        "suggestion": routing_suggestion(case) if case.state in (
+            State.REPORTED, State.REGISTERED, State.RETURNED) else None,
         "extensions": list(Extension.objects.filter(case=case).order_by("requested_at")),
         "tasks": list(case.tasks.select_related("unit_department").order_by("assigned_at")),
         "map_data": case_map_data(case),
         "stream_label": dict(Stream.choices).get(case.stream, case.stream),
-    })
+    }
 
 
-@login_required
+@case_view_page
+def case_detail(request, number: str):
+    case = visible_case(request.user, number)
+    return render(request, "web/cases/detail.html", detail_context(request, case))
+
+
+@case_view_page
 def case_photo(request, number: str, attachment_id: int):
     """A photo of a case the actor may see, streamed from storage (MEDIA_URL is never linked:
     the web server must not serve case photos to anyone who guesses a path)."""
-    require_case_view(request)
     case = visible_case(request.user, number)
     attachment = Attachment.objects.filter(pk=attachment_id, case=case).first()
     if attachment is None:
@@ -207,9 +218,8 @@ def stream_attachment(attachment: Attachment) -> FileResponse:
 
 # --- the map ------------------------------------------------------------------------------------
 
-@login_required
+@case_view_page
 def case_map(request):
-    require_case_view(request)
     f = search.parse_filter(request.GET)
     return render(request, "web/cases/map.html", {
         "filter": f, "params": request.GET, "choices": filter_choices(request.user),

@@ -8,14 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.core.errors import PermissionDenied as DomainPermissionDenied
@@ -32,16 +31,24 @@ from civicgrid.evaluation.metrics import (
 from civicgrid.evaluation.ranking import EXTRAS, composite_rule, kind_label, weights_for
 from civicgrid.evaluation.units import kinds_for
 
+from .access import page
+
 PERIOD_LABELS = {"month": "月度", "quarter": "季度", "year": "年度", "day": "日", "custom": "自定义"}
 UNRATED_LABELS = {"exclude": "不计入（默认）", "satisfied": "按满意、已解决计入",
                   "unsatisfied": "按不满意、未解决计入"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+# Who may open the rankings (access.page checks it before the view runs); which kinds of
+# units each actor sees comes from civicgrid.evaluation.units.kinds_for.
+evaluation_page = page("evaluation.view", message=gettext_lazy(
+    "排名页面只对工作人员开放。居民请使用“案件查询”查看自己反映的问题。"))
+
+
 def _kinds(request) -> list[str]:
     kinds = kinds_for(request.user)
-    if not kinds:
-        raise PermissionDenied(_("排名页面只对工作人员开放。居民请使用“案件查询”查看自己反映的问题。"))
+    if not kinds:  # may("evaluation.view") passed, so every staff role has at least one kind
+        raise Http404(_("没有这类排名，或您无权查看。"))
     return kinds
 
 
@@ -133,7 +140,7 @@ def cells(row, cols: list[dict]) -> list[dict]:
     return out
 
 
-@login_required
+@evaluation_page
 def rankings_page(request):
     kinds = _kinds(request)
     kind = request.GET.get("kind") or kinds[0]
@@ -160,7 +167,7 @@ def rankings_page(request):
     })
 
 
-@login_required
+@evaluation_page
 def unit_page(request, kind: str, code: str):
     _kinds(request)
     q = parse_query(request.GET)
@@ -193,7 +200,7 @@ def unit_page(request, kind: str, code: str):
     })
 
 
-@login_required
+@evaluation_page
 def export_rankings(request):
     kinds = _kinds(request)
     q = parse_query(request.GET)

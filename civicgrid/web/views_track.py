@@ -29,6 +29,7 @@ from civicgrid.cases.models import Attachment, Case, Rating
 from civicgrid.cases.selectors import case_for_resident, resident_rater
 from civicgrid.core.errors import DomainError
 
+from .access import PUBLIC, page
 from .views_cases import stream_attachment
 
 SESSION_KEY = "track"
@@ -54,16 +55,22 @@ def _hit(key: str, seconds: int) -> int:
         return 1
 
 
-def too_many_lookups(request) -> bool:
-    """Count this look-up; True when the client or the session went over the limit. The client
-    address is REMOTE_ADDR: behind a proxy, the proxy must set it (never trust a header a
-    client can write)."""
-    n, seconds = lookup_limit()
+def over_limit(request, prefix: str, n: int, seconds: int) -> bool:
+    """Count one request under `prefix`; True when the client address or the session went over
+    `n` in the window. The client address is REMOTE_ADDR: behind a proxy, the proxy must set it
+    (never trust a header a client can write). The resident's report page counts its
+    anonymous submissions the same way (views_mobile)."""
     if not request.session.session_key:
         request.session.save()
-    keys = [f"track:ip:{request.META.get('REMOTE_ADDR', '')}",
-            f"track:session:{request.session.session_key}"]
+    keys = [f"{prefix}:ip:{request.META.get('REMOTE_ADDR', '')}",
+            f"{prefix}:session:{request.session.session_key}"]
     return max(_hit(k, seconds) for k in keys) > n
+
+
+def too_many_lookups(request) -> bool:
+    """Count this look-up; True when the client or the session went over the limit."""
+    n, seconds = lookup_limit()
+    return over_limit(request, "track", n, seconds)
 
 
 def verified(request) -> dict | None:
@@ -71,6 +78,17 @@ def verified(request) -> dict | None:
     if not data or data.get("until", 0) < time.time():
         return None
     return data
+
+
+def remember_verified(request, number: str, phone: str) -> bool:
+    """Keep a proven number + phone pair in the session; False (nothing kept) when the pair
+    does not match a case. The resident's report page calls it for the cases it just took."""
+    if case_for_resident(number, phone) is None:
+        return False
+    request.session.cycle_key()  # a fresh session id once a pair is proven
+    request.session[SESSION_KEY] = {"number": number, "phone": phone,
+                                    "until": time.time() + VERIFIED_SECONDS}
+    return True
 
 
 def public_view(request):
@@ -85,10 +103,12 @@ def public_view(request):
     return view, Case.objects.get(number=view.number)
 
 
+@page(PUBLIC)
 @require_http_methods(["GET", "POST"])
 def track(request):
-    """The look-up form; on success the case page (redirect, so a reload does not re-post)."""
-    context = {"number": "", "error": ""}
+    """The look-up form; on success the case page (redirect, so a reload does not re-post).
+    `?number=` fills in the number (the link the resident's report page gives)."""
+    context = {"number": (request.GET.get("number") or "").strip()[:40], "error": ""}
     if request.method == "POST":
         number = (request.POST.get("number") or "").strip()[:40]
         phone = (request.POST.get("phone") or "").strip()[:30]
@@ -102,17 +122,14 @@ def track(request):
         if not number or not phone:
             context["error"] = _("请填写案件编号和手机号。")
             return render(request, "web/track/form.html", context, status=400)
-        view = case_for_resident(number, phone)
-        if view is None:
+        if not remember_verified(request, number, phone):
             context["error"] = NEUTRAL
             return render(request, "web/track/form.html", context)
-        request.session.cycle_key()  # a fresh session id once a pair is proven
-        request.session[SESSION_KEY] = {"number": number, "phone": phone,
-                                        "until": time.time() + VERIFIED_SECONDS}
         return redirect("web:track_case")
     return render(request, "web/track/form.html", context)
 
 
+@page(PUBLIC)
 def track_case(request):
     view, case = public_view(request)
     if view is None:
@@ -132,6 +149,7 @@ def public_photo_ids(case: Case) -> list[Attachment]:
                 .filter(Q(event=None) | Q(event__internal=False)).order_by("uploaded_at", "id"))
 
 
+@page(PUBLIC)
 def track_photo(request, attachment_id: int):
     view, case = public_view(request)
     if view is None:
@@ -146,6 +164,7 @@ def rater_for(request, case: Case):
     return resident_rater(case, user=request.user, phone=verified(request)["phone"])
 
 
+@page(PUBLIC)
 @require_POST
 def track_rate(request):
     view, case = public_view(request)

@@ -11,12 +11,11 @@ whistles_visible: a whistle outside the actor's scope answers 404 like one that 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicgrid.core.errors import STATUS, DomainError, InvalidInput
@@ -24,12 +23,14 @@ from civicgrid.core.permissions import may, role_may
 from civicgrid.whistles import selectors, services
 from civicgrid.whistles.models import ScoreItem, ScoreTarget, WhistleProblem, WhistleState
 
+from .access import page
+
 REFRESH_SECONDS = 30
 
 
-def require_view(request) -> None:
-    if not may(request.user, "whistle.view"):
-        raise PermissionDenied(_("吹哨报到页面只对街道、部门和区市管理人员开放。"))
+# Who may open the whistle pages (access.page checks it before the view runs).
+whistle_page = page("whistle.view", message=gettext_lazy(
+    "吹哨报到页面只对街道、部门和区市管理人员开放。"))
 
 
 def visible_whistle(actor, number: str):
@@ -41,9 +42,8 @@ def visible_whistle(actor, number: str):
 
 # --- the board ----------------------------------------------------------------------------------
 
-@login_required
+@whistle_page
 def whistle_board(request):
-    require_view(request)
     now = timezone.now()
     board = selectors.whistle_board(request.user, now=now)
     context = {"board": board, "now": now, "refresh": REFRESH_SECONDS,
@@ -100,10 +100,8 @@ def _raise(request):
         address=post.get("address", ""), case=_case_for(request.user, post.get("case", "")))
 
 
-@login_required
+@page("whistle.raise", message=gettext_lazy("只有街道派遣员和街道指挥长可以吹哨。"))
 def whistle_new(request):
-    if not role_may(request.user, "whistle.raise"):
-        raise PermissionDenied(_("只有街道派遣员和街道指挥长可以吹哨。"))
     error, status = "", 200
     if request.method == "POST":
         try:
@@ -190,9 +188,8 @@ def detail_context(request, whistle, **extra) -> dict:
     }
 
 
-@login_required
+@whistle_page
 def whistle_detail(request, number: str):
-    require_view(request)
     whistle = visible_whistle(request.user, number)
     return render(request, "web/whistles/detail.html", detail_context(request, whistle))
 
@@ -257,10 +254,9 @@ def _act(request, whistle, action: str) -> str:
     raise Http404(_("没有这个操作。"))
 
 
-@login_required
+@whistle_page
 @require_POST
 def whistle_action(request, number: str, action: str):
-    require_view(request)
     whistle = visible_whistle(request.user, number)
     try:
         done = _act(request, whistle, action)

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import Role
@@ -339,6 +340,9 @@ def case_intake(*, actor, channel: str, description: str, lon=None, lat=None, cr
             store_uploads(case=case, uploads=uploads, stage=AttachmentStage.REPORT, actor=actor,
                           event=event)
             rollup_case_change(None, case)
+            # After commit: webhook fan-out (a lazy import: cases does not depend on webhooks).
+            transaction.on_commit(lambda: import_string(
+                "civicgrid.webhooks.services.case_event_committed")(event.pk), robust=True)
     except IntegrityError:
         if client_key and (found := _existing(client_key, actor)):
             return found  # another request with the same key won the race

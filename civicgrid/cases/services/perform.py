@@ -64,7 +64,7 @@ ACTION_FIELDS: dict[str, tuple[Field, ...]] = {
         Field("amount", "number", T("延期时长"), required=True),
         Field("unit", "choice", T("单位"), choices=tuple(DeadlineUnit.values)), REASON),
     Action.APPROVE_EXTENSION: (NOTE,),
-    Action.DENY_EXTENSION: (NOTE,),
+    Action.DENY_EXTENSION: (Field("note", "text", T("驳回理由"), required=True),),
     Action.SUPERVISE: (Field("note", "text", T("督办意见"), required=True),),
     Action.SUSPEND: (Field("review_date", "date", T("复查日期"), required=True), REASON),
     Action.RESUME: (NOTE,),

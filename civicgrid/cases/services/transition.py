@@ -25,6 +25,7 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import Role
@@ -160,6 +161,9 @@ def case_transition(*, case: Case, action: str, actor, note: str = "", internal:
         data=_jsonable(data or {}))
     case.refresh_from_db()
     rollup_case_change(before, case)  # same transaction: the rollups stay exact
+    # After commit: webhook fan-out (a lazy import: cases does not depend on webhooks).
+    transaction.on_commit(lambda: import_string(
+        "civicgrid.webhooks.services.case_event_committed")(event.pk), robust=True)
     case.last_event = event
     return case
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from civicgrid.cases.models import Case
 from civicgrid.core.errors import DomainError
 from civicgrid.demo.cases import DEMO_CASES, demo_cases
-from civicgrid.demo.load import demo_load
+from civicgrid.demo.load import demo_load, demo_open311_key
 from civicgrid.demo.users import DEMO_PASSWORD, demo_logins
 from civicgrid.demo.whistles import ensure_demo_whistles
 from civicgrid.territory.models import Community, District, Grid, GridWorker, Street
@@ -86,11 +86,15 @@ class Command(BaseCommand):
                           % {"u": report.users_created, "d": report.departments_created})
 
     def _cases(self, n: int) -> None:
+        from civicgrid.indicators.recompute import indicators_recompute
+
         report = demo_cases(n)
         if report is None:
             self.stdout.write(_("案件：已有 %(n)d 个，沿用") % {"n": Case.objects.count()})
         else:
             self.stdout.write(_("案件：") + report.summary_zh())
+            # Indicators computed from cases (cases per 1,000 residents) read the new cases.
+            indicators_recompute()
 
     def _info(self) -> None:
         counts = [m.objects.count() for m in (District, Street, Community, Grid, GridWorker)]
@@ -105,6 +109,9 @@ class Command(BaseCommand):
         self.stdout.write(_("打开：%s/") % BASE_URL)
         self.stdout.write(_("区域与网格：%s/territory/") % BASE_URL)
         self.stdout.write(_("管理后台：%s/admin/") % BASE_URL)
+        if key := demo_open311_key():
+            self.stdout.write(_("Open311 接口 %(url)s/open311/v2/discovery.json ，"
+                                "演示 api_key（仅供演示）：%(key)s") % {"url": BASE_URL, "key": key})
         logins = demo_logins()
         if not logins:
             return

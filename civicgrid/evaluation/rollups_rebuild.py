@@ -109,8 +109,7 @@ class RowSet:
 
 # --- reading ---------------------------------------------------------------------------------
 
-def read_cases(days) -> tuple[dict[str, np.ndarray], int]:
-    """The columns (COLS) of the cases reported on `days`, and their count."""
+def _case_source(days) -> tuple[list[str], str, list]:
     table = Case._meta.db_table
     dept = (f"CASE WHEN unit_department_id IS NULL THEN 0 ELSE "
             f"{_code('unit_department_id')} END")
@@ -123,27 +122,60 @@ def read_cases(days) -> tuple[dict[str, np.ndarray], int]:
         ops = connection.ops
         source += " WHERE reported_at >= %s AND reported_at < %s"
         params = [ops.adapt_datetimefield_value(t) for t in span]
-    data = _fetch(select, source, params)
+    return select, source, params
+
+
+def read_cases(days) -> tuple[dict[str, np.ndarray], int]:
+    """The columns (COLS) of the cases reported on `days`, and their count."""
+    data = _fetch(*_case_source(days))
     # state and rating come as indexes into flags.STATES and flags.RATINGS
     return dict(zip(COLS, data, strict=True)), data.shape[1]
 
 
+def read_case_blocks(days):
+    """read_cases, CHUNK cases at a time: memory stays flat however many cases there are."""
+    select, source, params = _case_source(days)
+    with connection.cursor() as cur:
+        cur.execute(f'SELECT {", ".join(select)} {source}', params)
+        while rows := cur.fetchmany(CHUNK):
+            data = np.array(rows, dtype=np.int64).T
+            yield dict(zip(COLS, data, strict=True)), data.shape[1]
+
+
 def compute_rows(days) -> RowSet:
-    """The rollup rows recomputed from the cases reported on `days` (non-zero rows only)."""
-    c, n = read_cases(days)
-    if not n:
-        return RowSet.empty()
-    flags = flags_many(c)
-    day = local_days(c["reported_at"])
-    parts = []
-    for k, kind in enumerate(KINDS):
-        present = np.flatnonzero(c[kind] > 1)
-        if present.size:
-            parts.append(_group(k, c[kind][present], c["category_id"][present], day[present],
-                                flags[:, present]))
-    rows = _concat(parts)
+    """The rollup rows recomputed from the cases reported on `days` (non-zero rows only).
+    The cases are read and summed block by block; the blocks' rows are merged at the end, so
+    memory is one block plus the rollup rows, not the cases."""
+    parts, n = [], 0
+    for c, m in read_case_blocks(days):
+        n += m
+        flags = flags_many(c)
+        day = local_days(c["reported_at"])
+        for k, kind in enumerate(KINDS):
+            present = np.flatnonzero(c[kind] > 1)
+            if present.size:
+                parts.append(_group(k, c[kind][present], c["category_id"][present],
+                                    day[present], flags[:, present]))
+    rows = _merge(parts)
     rows.cases = n
     return rows
+
+
+def _merge(parts: list[RowSet]) -> RowSet:
+    """Rows of several blocks summed by (kind, code, day, category), in that order."""
+    rows = _concat(parts)
+    if len(parts) <= 1:
+        return rows  # _group's rows are unique and in order already
+    order = np.lexsort((rows.category, rows.day, rows.code, rows.kind))
+    kind, code, cat, day = (a[order] for a in (rows.kind, rows.code, rows.category, rows.day))
+    counts = rows.counts[order]
+    new = np.r_[True, (np.diff(kind) != 0) | (np.diff(code) != 0) | (np.diff(day) != 0)
+                | (np.diff(cat) != 0)]
+    starts, group = np.flatnonzero(new), np.cumsum(new) - 1
+    summed = np.empty((starts.size, len(COUNTERS)), dtype=np.int32)
+    for j in range(len(COUNTERS)):
+        summed[:, j] = np.bincount(group, weights=counts[:, j], minlength=starts.size)
+    return RowSet(kind[starts], code[starts], cat[starts], day[starts], summed)
 
 
 def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

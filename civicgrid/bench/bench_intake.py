@@ -7,14 +7,18 @@ row and, for callers, one reporter row). Then, one run of each:
 - ours: `import_batches` — validate, idempotency check, locate, resolve addresses, classify,
   route, step deadlines, case numbers, build the rows, write them — one transaction, committed,
   with the dispatch caches (router, classifier) rebuilt just before, as in a fresh process;
-- baseline: the SAME final rows, read back from the file as stored (plain str/int/float/None,
-  through a separate sqlite3 connection: no adapters, no converters), inserted by a raw sqlite3
-  `executemany` per table into the emptied tables, one transaction, committed, indexes in place;
+- baseline: the SAME final rows — cases, reporters, events and the evaluation rollup rows the
+  import moved (CaseRollup, UnitDayRollup) — read back from the file as stored (plain
+  str/int/float/None, through a separate sqlite3 connection: no adapters, no converters),
+  inserted by a raw sqlite3 `executemany` per table into the emptied tables, one transaction,
+  committed, indexes in place;
 - for reference (`raw_dropped_indexes_cases_s`): the same raw executemany with the secondary
   indexes dropped and rebuilt inside the transaction, as ours does — the write floor.
 All on the same connection with the same PRAGMAs (WAL, synchronous=NORMAL, 64 MB page cache,
-per-row foreign-key checks off as on a raw sqlite3 connection). Peak RSS of a streaming import
-(generation included) at N and 2N shows that memory stays flat.
+per-row foreign-key checks off as on a raw sqlite3 connection). Peak memory of a streaming
+import (generation included) at N and 2N shows that memory stays flat: VmHWM, and the peak of
+the anonymous memory alone (AnonPeak: VmHWM also counts the mapped pages of the growing database
+file).
 """
 
 from __future__ import annotations
@@ -92,12 +96,17 @@ def _setup_city() -> None:
 
 
 def _tables():
-    from civicgrid.cases.bulk_write import CASE_COLUMNS, EVENT_COLUMNS, REPORTER_COLUMNS
+    """The tables an import writes, with the columns compared: cases, reporters, events, and
+    the evaluation rollups that move with them."""
+    from civicgrid.cases.bulk_write import CASE_COLUMNS, EVENT_COLUMNS, REPORTER_COLUMNS, columns
     from civicgrid.cases.models import Case, CaseEvent, Reporter
+    from civicgrid.evaluation.models import CaseRollup, UnitDayRollup
 
     return [(m._meta.db_table, cols) for m, cols in ((Case, CASE_COLUMNS),
                                                       (Reporter, REPORTER_COLUMNS),
-                                                      (CaseEvent, EVENT_COLUMNS))]
+                                                      (CaseEvent, EVENT_COLUMNS),
+                                                      (CaseRollup, columns(CaseRollup)),
+                                                      (UnitDayRollup, columns(UnitDayRollup)))]
 
 
 def _empty_tables() -> None:
@@ -181,30 +190,74 @@ def _reset_peak() -> bool:
         return False
 
 
-def _peak_mb() -> float:
+def _status_mb(field: str) -> float | None:
     try:
         with open("/proc/self/status") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
+    return None
+
+
+def _peak_mb() -> float:
+    peak = _status_mb("VmHWM")
+    if peak is not None:
+        return peak
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def streaming_peak_mb(n: int) -> float:
-    """Peak RSS (MB) of generating and importing n cases chunk by chunk."""
+class AnonPeak:
+    """The peak of the process's anonymous memory (RssAnon: its own heap, arrays, SQLite's page
+    cache), sampled every 5 ms by a thread. VmHWM also counts the pages of the database file
+    that SQLite maps for reading (settings: mmap_size), which grow with the file, not with the
+    import; the kernel drops them under pressure."""
+
+    def __init__(self):
+        import threading
+
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _status_mb("RssAnon") or 0.0)
+            self._stop.wait(0.005)
+
+    def __enter__(self) -> AnonPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _status_mb("RssAnon") or 0.0)
+
+
+def streaming_peak_mb(n: int) -> tuple[float, float]:
+    """(peak RSS, peak anonymous memory) in MB of generating and importing n cases chunk by
+    chunk."""
+    import ctypes
+    import gc
+
     from civicgrid.cases.bulk import import_batches
     from civicgrid.cases.generate import generate_cases
 
     _empty_tables()
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # hand freed memory back first (glibc)
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
     _reset_peak()
-    import_batches(((b, []) for b in generate_cases(n, start=START, end=END, seed=SEED + 1,
-                                                     district_codes=[XICHENG], history=False)),
-                   expected_rows=n, now=END)
-    return round(_peak_mb(), 1)
+    with AnonPeak() as anon:
+        import_batches(((b, []) for b in generate_cases(n, start=START, end=END, seed=SEED + 1,
+                                                         district_codes=[XICHENG],
+                                                         history=False)),
+                       expected_rows=n, now=END)
+    return round(_peak_mb(), 1), round(anon.peak, 1)
 
 
 def run_intake(n: int, *, rounds: int = ROUNDS, memory: bool = True) -> Result:
@@ -216,8 +269,8 @@ def run_intake(n: int, *, rounds: int = ROUNDS, memory: bool = True) -> Result:
         setup_s = time.perf_counter() - t0
         extra: dict = {}
         if memory:  # first, while the process holds nothing but the city and the catalogue
-            extra["rss_mb_small"] = streaming_peak_mb(n)
-            extra["rss_mb_large"] = streaming_peak_mb(2 * n)
+            for label, size in (("small", n), ("large", 2 * n)):
+                extra[f"rss_mb_{label}"], extra[f"anon_mb_{label}"] = streaming_peak_mb(size)
             extra["rss_sizes"] = [n, 2 * n]
         chunks = list(generate_cases(n, start=START, end=END, seed=SEED,
                                      district_codes=[XICHENG], history=False))
@@ -234,6 +287,7 @@ def run_intake(n: int, *, rounds: int = ROUNDS, memory: bool = True) -> Result:
         extra.update({"n": n, "db": "sqlite", "baseline_cases_s": round(n / base_s),
                       "raw_dropped_indexes_cases_s": round(n / floor_s),
                       "events": len(rows[2][2]), "reporters": len(rows[1][2]),
+                      "rollup_rows": len(rows[3][2]) + len(rows[4][2]),
                       "setup_s": round(setup_s, 1),
                       "timings": {k: round(v, 3) for k, v in best.timings.items()}})
         del rows, chunks

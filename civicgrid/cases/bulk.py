@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.evaluation.rollups import rollup_rebuild
+from civicgrid.evaluation.rollups_rebuild import KINDS, RollupAdder
 
 from . import bulk_read
 from .bulk_columns import FIELD_OF_HEADER, size, take
@@ -133,9 +133,9 @@ def import_batches(batches: Iterable[tuple[dict, list]], *, crs: str = "wgs84",
     with _foreign_keys_checked_by_us(), transaction.atomic():
         writer = Writer()
         enricher = Enricher(crs=crs)
+        rollups = RollupAdder()
         writer.begin(expected_rows)
         now_str = writer_now = None
-        span = None  # (first, last) reported_at of the rows written
         for b, rejects in batches:
             t = time.perf_counter()
             report.rows += size(b) + len(rejects)
@@ -154,17 +154,13 @@ def import_batches(batches: Iterable[tuple[dict, list]], *, crs: str = "wgs84",
             if size(b):
                 writer_now = writer_now or now
                 now_str = now_str or _now_str(writer_now, writer.time_suffix)
-                span = _widen(span, b["reported_at"])
-                _import_chunk(b, enricher, writer, report, now64, now_str, tm, t)
+                _import_chunk(b, enricher, writer, rollups, report, now64, now_str, tm, t)
             if progress:
                 progress.update(report.rows)
         t = time.perf_counter()
         writer.finish()
         t = _tick(tm, "indexes", t)
-        if span is not None:
-            # The evaluation rollups of the days the import touched, recomputed from the case
-            # table in the same transaction, so rankings never see half an import.
-            rollup_rebuild(days=_local_days(span))
+        rollups.finish()
         t_commit = _tick(tm, "rollups", t)
         if dry_run:
             transaction.set_rollback(True)
@@ -173,21 +169,6 @@ def import_batches(batches: Iterable[tuple[dict, list]], *, crs: str = "wgs84",
     if progress:
         progress.close(report.rows)
     return report
-
-
-def _widen(span, reported_at: np.ndarray):
-    times = reported_at[~np.isnat(reported_at)]
-    if not times.size:
-        return span
-    lo, hi = times.min(), times.max()
-    return (lo, hi) if span is None else (min(span[0], lo), max(span[1], hi))
-
-
-def _local_days(span) -> tuple[dt.date, dt.date]:
-    tz = timezone.get_current_timezone()
-    first, last = (dt.datetime.fromtimestamp(int(v.astype("datetime64[s]").astype(np.int64)),
-                                             dt.UTC).astimezone(tz).date() for v in span)
-    return first, last
 
 
 @contextlib.contextmanager
@@ -245,8 +226,8 @@ def _skip_existing(b: dict, errors: ErrorSink, report: ImportReport) -> dict:
     return take(b, ~drop)
 
 
-def _import_chunk(b, enricher: Enricher, writer: Writer, report: ImportReport, now64, now_str,
-                  tm, t) -> None:
+def _import_chunk(b, enricher: Enricher, writer: Writer, rollups: RollupAdder,
+                  report: ImportReport, now64, now_str, tm, t) -> None:
     from .bulk_columns import stage_of
 
     enricher.locate(b)
@@ -274,8 +255,42 @@ def _import_chunk(b, enricher: Enricher, writer: Writer, report: ImportReport, n
     reporters = reporter_rows(b, case_ids, lambda m: writer.reserve_ids(Reporter, m),
                               suffix=suffix)
     report.reporters += writer.write(Reporter, REPORTER_COLUMNS, reporters)
-    _tick(tm, "reporters", t)
+    t = _tick(tm, "reporters", t)
+    # The evaluation rollups move in the same transaction, so rankings never see half an
+    # import; the rows come from the chunk's own columns, not from reading the cases back.
+    rollups.add(rollup_columns(b))
+    _tick(tm, "rollups", t)
     report.imported += n
+
+
+def rollup_columns(b: dict) -> dict[str, np.ndarray]:
+    """The enriched chunk's cases encoded as the rollup rebuild reads them from the case table
+    (rollups_rebuild.COLS): times as UTC epoch seconds (-1 = none), codes as '1' + code as an
+    integer, the handling department (set at dispatch, as in case_rows) likewise, 0 = none."""
+    from .bulk_columns import stage_of
+
+    c = {"state": b["state"], "rating": b["rating"], "solved": b["solved"],
+         "category_id": np.maximum(b["category_id"], 0)}
+    for f in ("reported_at", "dispatched_at", "accepted_at", "reported_back_at",
+              "handle_deadline"):
+        t = np.asarray(b[f], "datetime64[s]")
+        c[f] = np.where(np.isnat(t), -1, t.astype(np.int64))
+    for f in ("rework_count", "extension_count", "return_count", "reopen_count",
+              "supervise_count"):
+        c[f] = b[f]
+    for kind in KINDS[:4]:
+        c[kind] = _prefixed(b[f"{kind}_code"].astype(str))
+    dept = np.where(stage_of(b["state"]) >= 2, b["route_department_id"], -1)
+    c[KINDS[4]] = np.where(dept > 0, _prefixed(dept.astype(str)), 0)
+    return c
+
+
+def _prefixed(codes: np.ndarray) -> np.ndarray:
+    """'1' + code as an integer (1 for the empty code), each distinct code converted once.
+    Area codes and ids are digits (territory checks them on import)."""
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    return np.array([int("1" + u) if u.isdigit() else 1 for u in uniq.tolist()],
+                    dtype=np.int64)[inverse.ravel()]
 
 
 def import_file(path: str | Path, *, fmt: str | None = None, crs: str = "wgs84",

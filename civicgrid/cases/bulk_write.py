@@ -19,6 +19,8 @@ import json
 import numpy as np
 from django.db import connection
 
+from civicgrid.evaluation.models import CaseRollup, UnitDayRollup
+
 from .models import Case, CaseEvent, Reporter
 
 BULK_MIN_ROWS = 20_000  # below this, dropping indexes does not pay
@@ -103,7 +105,9 @@ class Writer:
         existing = cur.execute(f'SELECT COUNT(*) FROM "{Case._meta.db_table}"').fetchone()[0]
         if expected_rows < existing:
             return
-        tables = [m._meta.db_table for m in (Case, CaseEvent, Reporter)]
+        # The evaluation rollups the import adds to grow with the cases (~3 rows a case).
+        tables = [m._meta.db_table for m in (Case, CaseEvent, Reporter, CaseRollup,
+                                             UnitDayRollup)]
         marks = ",".join("?" * len(tables))
         self._dropped = cur.execute(
             f"SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL "

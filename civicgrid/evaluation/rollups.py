@@ -14,8 +14,10 @@ case that only changes category leaves it alone.
 
 Batch path: `rollup_rebuild` recomputes the rows from the case table in one pass with numpy
 (flags.flags_many, then one sort and a count per unit kind: rollups_rebuild.py) and replaces
-them, or with check=True only lists the rows that differ. Bulk imports call it for the days
-they touched; `civicgrid evaluation rebuild [--check]` runs it by hand.
+them, or with check=True only lists the rows that differ; `civicgrid evaluation rebuild
+[--check]` runs it by hand. Bulk imports add the rows of each chunk's new cases instead
+(rollups_rebuild.RollupAdder: the same vectorised flags, computed from the chunk's own
+columns, added with INSERT ... ON CONFLICT DO UPDATE), so nothing is read back.
 """
 
 from __future__ import annotations

@@ -19,7 +19,11 @@ def test_bench_intake_at_a_tiny_scale_leaves_the_test_database_alone():
     assert extra["events"] == 500  # one report event per new case
     assert 0 < extra["reporters"] < 500  # callers and residents name themselves
     assert extra["rss_mb_small"] > 0 and extra["rss_mb_large"] > 0
+    # the anonymous part of the peak is part of the whole peak
+    assert 0 < extra["anon_mb_small"] <= extra["rss_mb_small"]
+    assert 0 < extra["anon_mb_large"] <= extra["rss_mb_large"]
+    assert extra["rollup_rows"] >= 500  # the baseline writes the rollup rows too
     assert extra["baseline_cases_s"] == round(res.baseline)
     assert extra["raw_dropped_indexes_cases_s"] > 0
-    assert {"route", "write_cases", "indexes", "commit"} <= set(extra["timings"])
+    assert {"route", "write_cases", "rollups", "indexes", "commit"} <= set(extra["timings"])
     assert not Case.objects.exists()  # everything went into the temporary database

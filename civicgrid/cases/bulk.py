@@ -4,7 +4,8 @@
 Per chunk of rows, all vectorised: check every row (bulk_validate) → skip client keys already in
 the database (idempotent, reported) → locate, resolve addresses, classify, route, step deadlines
 and case numbers (bulk_enrich, the batch forms of the online intake) → case rows, history event
-rows and reporter rows as tuples (bulk_rows) → executemany / COPY (bulk_write).
+rows and reporter rows as tuples (bulk_rows) → executemany / COPY (bulk_write) → the chunk's
+evaluation rollup rows, added to the stored ones (evaluation.rollups_rebuild.RollupAdder).
 
 The whole file is ONE transaction: a failure anywhere leaves nothing written, and `dry_run`
 runs every step, writes included (so unique keys and constraints are checked too), and rolls

@@ -409,7 +409,6 @@ class RollupAdder:
 
     def __init__(self):
         self.vendor = _vendor()
-        self.rows = 0  # rows added (before PostgreSQL groups them)
         self._table = False
 
     def add(self, c: dict[str, np.ndarray]) -> None:
@@ -417,19 +416,18 @@ class RollupAdder:
         rows = rows_of_cases(c)
         if not len(rows):
             return
-        self.rows += len(rows)
         if self.vendor == "sqlite":
             _upsert(CaseRollup, rows)
             _upsert(UnitDayRollup, sum_categories(rows))
             return
         with connection.cursor() as cur:
             if not self._table:
-                counters = ", ".join(f'"{c}" integer' for c in COUNTERS)
+                counters = ", ".join(f'"{name}" integer' for name in COUNTERS)
                 cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {ADD_TABLE} (unit_kind text, "
                             f"unit_code text, category_id integer, day date, {counters}) "
                             f"ON COMMIT DROP")
                 self._table = True
-            names = ", ".join(f'"{c}"' for c in (*KEY[CaseRollup], *COUNTERS))
+            names = ", ".join(f'"{name}"' for name in (*KEY[CaseRollup], *COUNTERS))
             with cur.cursor.copy(f"COPY {ADD_TABLE} ({names}) FROM STDIN") as cp:
                 for batch in _row_tuples(rows, by_category=True):
                     for row in batch:

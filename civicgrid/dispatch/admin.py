@@ -6,19 +6,16 @@ list. Every save goes through the services (checks, cache invalidation)."""
 import tablib
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from import_export import resources
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from import_export.results import Error, RowResult
 
 from civicgrid.accounts.admin import ScopedAdminMixin
 from civicgrid.core import permissions
 from civicgrid.core.calendar import DeadlineUnit
 from civicgrid.core.codes import ancestor_codes
-from civicgrid.core.errors import DomainError
+from civicgrid.core.import_resource import AllOrNothingResource
 
 from . import services
 from .catalogue import HEADERS, export_rows
@@ -28,12 +25,8 @@ from .selectors import routing_rules_visible
 UNIT_FIELDS = ("register_unit", "dispatch_unit", "handle_unit")
 
 
-class CategoryResource(resources.ModelResource):
+class CategoryResource(AllOrNothingResource):
     """Excel rows ⇄ the catalogue, in the format of catalogue.py (Chinese headers)."""
-
-    def __init__(self, actor=None, **kwargs):
-        super().__init__(**kwargs)
-        self.actor = actor
 
     class Meta:
         model = Category
@@ -45,35 +38,12 @@ class CategoryResource(resources.ModelResource):
         header, rows = export_rows(list(queryset.select_related("parent").order_by("code")))
         return tablib.Dataset(*rows, headers=header)
 
-    def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs):
-        result = self.get_result_class()()
-        headers = [str(h or "") for h in dataset.headers or []]
-        result.diff_headers = headers
-        records = [(line, dict(zip(headers, row, strict=False)))
-                   for line, row in enumerate(dataset, start=2)
-                   if any(v not in (None, "") for v in row)]
-        try:
-            permissions.require(self.actor, "category.edit", services.CITY)
-            report = services.catalogue_apply(records, dry_run=dry_run)
-        except DomainError as exc:
-            by_line: dict[int, list[str]] = {}
-            for error in exc.details or []:
-                by_line.setdefault(error.line, []).append(error.message)
-            rows = dict(records)
-            for line, messages in sorted(by_line.items()):
-                result.append_invalid_row(line, rows.get(line, {}), ValidationError(messages))
-            if not by_line:
-                result.append_base_error(Error(exc))
-            return result
-        for line, record in records:
-            row = RowResult()
-            row.import_type = report.outcomes.get(line, RowResult.IMPORT_TYPE_SKIP)
-            row.diff = [record.get(h, "") for h in headers]
-            row.object_repr = str(record.get("分类编码") or record.get("code") or "")
-            result.append_row_result(row)
-            result.increment_row_result_total(row)
-        result.total_rows = len(records)
-        return result
+    def apply_records(self, records, dry_run):
+        permissions.require(self.actor, "category.edit", services.CITY)
+        return services.catalogue_apply(records, dry_run=dry_run).outcomes
+
+    def record_repr(self, record):
+        return str(record.get("分类编码") or record.get("code") or "")
 
 
 @admin.register(Department)

@@ -10,11 +10,8 @@ and turns the named rows back into import-export's row errors for the admin to s
 from __future__ import annotations
 
 import tablib
-from django.core.exceptions import ValidationError
-from import_export import resources
-from import_export.results import Error, RowResult
 
-from civicgrid.core.errors import DomainError
+from civicgrid.core.import_resource import AllOrNothingResource
 
 from .exporting import export_queryset, export_rows
 from .ledgers import LEDGERS, Ledger
@@ -22,12 +19,8 @@ from .selectors import masked_for
 from .services import ledger_apply
 
 
-class LedgerResource(resources.ModelResource):
+class LedgerResource(AllOrNothingResource):
     ledger: Ledger  # set on each subclass (resource_for)
-
-    def __init__(self, actor=None, **kwargs):
-        super().__init__(**kwargs)
-        self.actor = actor
 
     def export(self, queryset=None, **kwargs):
         rows = export_queryset(self.ledger, queryset)
@@ -35,36 +28,11 @@ class LedgerResource(resources.ModelResource):
         header, cells = export_rows(self.ledger, rows, masked=masked)
         return tablib.Dataset(*cells, headers=header)
 
-    def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs):
-        result = self.get_result_class()()
-        headers = [str(h or "") for h in dataset.headers or []]
-        result.diff_headers = headers
-        records = [(line, dict(zip(headers, row, strict=False)))
-                   for line, row in enumerate(dataset, start=2)
-                   if any(v not in (None, "") for v in row)]
-        try:
-            report = ledger_apply(self.ledger, records, actor=self.actor, dry_run=dry_run)
-        except DomainError as exc:
-            by_line: dict[int, list[str]] = {}
-            for error in exc.details or []:
-                by_line.setdefault(error.line, []).append(error.message)
-            rows = dict(records)
-            for line, messages in sorted(by_line.items()):
-                result.append_invalid_row(line, rows.get(line, {}), ValidationError(messages))
-            if not by_line:
-                result.append_base_error(Error(exc))
-            return result
-        for line, record in records:
-            row = RowResult()
-            row.import_type = {"new": RowResult.IMPORT_TYPE_NEW,
-                               "update": RowResult.IMPORT_TYPE_UPDATE}.get(
-                report.outcomes.get(line), RowResult.IMPORT_TYPE_SKIP)
-            row.diff = [record.get(h, "") for h in headers]
-            row.object_repr = str(record.get(self.ledger.key_column.header) or "")
-            result.append_row_result(row)
-            result.increment_row_result_total(row)
-        result.total_rows = len(records)
-        return result
+    def apply_records(self, records, dry_run):
+        return ledger_apply(self.ledger, records, actor=self.actor, dry_run=dry_run).outcomes
+
+    def record_repr(self, record):
+        return str(record.get(self.ledger.key_column.header) or "")
 
 
 def resource_for(ledger: Ledger) -> type[LedgerResource]:
